@@ -1,0 +1,38 @@
+// Every command module's definitions, in one list the command table is built from.
+
+import type { CommandDef } from "./table.ts";
+import { connectionCommands } from "./connection.ts";
+import { keysCommands } from "./keys.ts";
+import { stringCommands } from "./strings.ts";
+import { transactionCommands } from "./transactions.ts";
+import { blockingCommands } from "./blocking_cmds.ts";
+import { persistenceCommands } from "./persistence.ts";
+import { zsetCommands } from "./zsets.ts";
+import { geoCommands } from "./geo.ts";
+import { hashCommands } from "./hashes.ts";
+import { setCommands } from "./sets.ts";
+import { listCommands } from "./lists.ts";
+import { listBlockingCommands } from "./lists_blocking.ts";
+import { bitmapCommands } from "./bitmaps.ts";
+import { bitfieldCommands } from "./bitfield.ts";
+import { hyperloglogCommands } from "./hyperloglog.ts";
+import { pubsubCommands } from "./pubsub.ts";
+
+export const ALL_COMMANDS: CommandDef[] = [
+  ...connectionCommands,
+  ...keysCommands,
+  ...stringCommands,
+  ...transactionCommands,
+  ...blockingCommands,
+  ...persistenceCommands,
+  ...zsetCommands,
+  ...geoCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...listCommands,
+  ...listBlockingCommands,
+  ...bitmapCommands,
+  ...bitfieldCommands,
+  ...hyperloglogCommands,
+  ...pubsubCommands,
+];

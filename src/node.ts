@@ -1,0 +1,51 @@
+// Starts one Reredis node from a Config: the server, its RESP listener, HTTP, and periodic tasks.
+
+import type { Config } from "./config.ts";
+import { Server } from "./server/server.ts";
+import { ALL_COMMANDS } from "./commands/index.ts";
+import { startRespServer } from "./net/resp_server.ts";
+import { startHttpServer } from "./net/http.ts";
+import type { Transport } from "./net/socket.ts";
+import { REDIS_VERSION } from "./commands/table.ts";
+import { Aof, type FsyncPolicy } from "./wal/aof.ts";
+import { replayAof } from "./wal/replay.ts";
+
+export const REREDIS_VERSION = "0.1.0";
+
+export interface NodeOptions {
+  /** Socket implementation for the RESP port (see docs/performance.md). */
+  transport?: Transport;
+}
+
+export async function startNode(config: Config, opts: NodeOptions = {}): Promise<Server> {
+  const server = new Server(config, ALL_COMMANDS);
+  const log = server.log;
+  log.notice(
+    `Reredis ${REREDIS_VERSION} (Redis ${REDIS_VERSION} compatible), pid=${Deno.pid}, just started`,
+  );
+  const binds = config.str("bind").split(" ").filter((b) => b !== "");
+  const host = binds[0]?.replace(/^-/, "") ?? "127.0.0.1";
+  const transport = opts.transport ??
+    (Deno.env.get("REREDIS_TRANSPORT") === "deno" ? "deno" : "node");
+  await startRespServer(server, host, config.num("port"), transport);
+  const httpPort = config.num("http-port");
+  if (httpPort !== 0 || Deno.env.get("REREDIS_HTTP_EPHEMERAL")) {
+    await startHttpServer(server, host, httpPort);
+  }
+  if (config.bool("appendonly")) await startWal(server);
+  server.startCron();
+  log.notice(`Ready to accept connections tcp on ${host}:${server.ports.resp}`);
+  if (server.ports.http) log.notice(`HTTP and web UI on http://${host}:${server.ports.http}/`);
+  return server;
+}
+
+/** Opens the WAL directory, replays it (clients get -LOADING meanwhile), then starts appending. */
+async function startWal(server: Server): Promise<void> {
+  const aof = new Aof(server);
+  server.config.watch("appendfsync", (v) => (aof.policy = v as FsyncPolicy));
+  await aof.open();
+  await replayAof(server, aof);
+  await aof.start();
+  server.aof = aof;
+  server.shutdownHooks.push(() => aof.close());
+}

@@ -1,0 +1,317 @@
+// The write-ahead log: a subscriber of the write path that appends every change record, RESP-encoded,
+// to the current incremental file of a Redis 7 style multi-part AOF directory. With
+// appendfsync=always, replies wait until their records are fdatasync'ed: one write + one fsync
+// covers everything that arrived meanwhile (group commit).
+
+import { join, resolve } from "node:path";
+import { setImmediate } from "node:timers";
+import { crc32 } from "node:zlib";
+import { ReplyWriter } from "../resp/writer.ts";
+import type { ChangeRecord } from "../server/write_path.ts";
+import type { Server } from "../server/server.ts";
+import type { Client } from "../server/client.ts";
+import {
+  type AofFileInfo,
+  formatManifest,
+  type Manifest,
+  parseManifest,
+  syncDir,
+  writeDurably,
+} from "./manifest.ts";
+
+export type FsyncPolicy = "always" | "everysec" | "no";
+
+const MULTI = new TextEncoder().encode("*1\r\n$5\r\nMULTI\r\n");
+const EXEC = new TextEncoder().encode("*1\r\n$4\r\nEXEC\r\n");
+/** Fsync latency histogram bucket bounds in seconds (for /metrics). */
+export const FSYNC_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
+
+export class Aof {
+  readonly dir: string;
+  manifest: Manifest = { base: undefined, incrs: [], history: [] };
+  policy: FsyncPolicy = "always";
+  #file: Deno.FsFile | undefined;
+  #enc = new ReplyWriter();
+  #lastDb = -1;
+  /** Records appended now belong to `#epoch`; `durable` is the last epoch known on disk. */
+  #epoch = 1;
+  durable = 0;
+  #flushing = false;
+  #scheduled = false;
+  #waiting = new Set<Client>();
+  #unsubscribe: (() => void) | undefined;
+  #everysecTimer: ReturnType<typeof setInterval> | undefined;
+  #fsyncInFlightSince = 0;
+  /** Bytes in the current incremental file, and in the base at the last rewrite (auto-rewrite). */
+  incrSize = 0;
+  baseSize = 0;
+  delayedFsync = 0;
+  lastWriteOk = true;
+  lastFsyncMs = 0;
+  readonly fsyncHistogram = new Array<number>(FSYNC_BUCKETS.length + 1).fill(0);
+  fsyncSum = 0;
+
+  constructor(readonly server: Server) {
+    const cfg = server.config;
+    this.dir = resolve(cfg.str("dir"), cfg.str("appenddirname"));
+  }
+
+  get baseName(): string {
+    return this.server.config.str("appendfilename");
+  }
+
+  get manifestName(): string {
+    return `${this.baseName}.manifest`;
+  }
+
+  /** Reads the manifest, or creates an empty base + first incremental file when there is none. */
+  async open(): Promise<void> {
+    await Deno.mkdir(this.dir, { recursive: true });
+    let text: string | undefined;
+    try {
+      text = await Deno.readTextFile(join(this.dir, this.manifestName));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (text !== undefined) this.manifest = parseManifest(text);
+    if (!this.manifest.base && this.manifest.incrs.length === 0) {
+      const base: AofFileInfo = { name: `${this.baseName}.1.base.aof`, seq: 1, type: "b" };
+      await Deno.writeFile(join(this.dir, base.name), new Uint8Array(0));
+      base.size = 0;
+      base.crc32 = 0;
+      this.manifest.base = base;
+    }
+    if (this.manifest.incrs.length === 0) {
+      this.manifest.incrs.push({ name: `${this.baseName}.1.incr.aof`, seq: 1, type: "i" });
+    }
+    await this.#persistManifest();
+  }
+
+  async #persistManifest(): Promise<void> {
+    await writeDurably(this.dir, this.manifestName, formatManifest(this.manifest));
+  }
+
+  /** The files replay reads, in order. */
+  files(): AofFileInfo[] {
+    return [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
+  }
+
+  /** Opens the last incremental file for appending and subscribes to the write path. */
+  async start(): Promise<void> {
+    const cur = this.manifest.incrs[this.manifest.incrs.length - 1];
+    const path = join(this.dir, cur.name);
+    this.#file = await Deno.open(path, { append: true, create: true });
+    this.incrSize = (await this.#file.stat()).size;
+    this.baseSize = this.manifest.base?.size ?? 0;
+    this.#lastDb = -1;
+    this.#unsubscribe = this.server.wp.subscribe((rec) => this.append(rec));
+    this.server.durability = this;
+    this.#everysecTimer = setInterval(() => this.#everysec(), 1000);
+    await syncDir(this.dir);
+  }
+
+  /** Encodes one change record: SELECT when the db changes, MULTI/EXEC around atomic units. */
+  append(rec: ChangeRecord): void {
+    const enc = this.#enc;
+    if (rec.atomic) enc.raw(MULTI);
+    for (const c of rec.commands) {
+      if (c.db !== this.#lastDb) {
+        enc.array(2);
+        enc.bulkBinary("SELECT");
+        enc.bulkBinary(String(c.db));
+        this.#lastDb = c.db;
+      }
+      enc.array(c.argv.length);
+      for (const a of c.argv) enc.bulk(a);
+    }
+    if (rec.atomic) enc.raw(EXEC);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#flush();
+    });
+  }
+
+  /**
+   * The epoch a reply produced now must wait for before it may be sent (0: send at once).
+   * Only appendfsync=always holds replies.
+   */
+  requiredEpoch(): number {
+    if (this.policy !== "always") return 0;
+    const need = this.#enc.len > 0 ? this.#epoch : this.#epoch - 1;
+    return need > this.durable ? need : 0;
+  }
+
+  /** A client holding output until `durable` reaches its epoch. */
+  wait(c: Client): void {
+    this.#waiting.add(c);
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#enc.len > 0 && this.#file) {
+        const epoch = this.#epoch++;
+        let bytes = this.#enc.take();
+        const total = bytes.length;
+        try {
+          while (bytes.length) bytes = bytes.subarray(await this.#file.write(bytes));
+          if (this.policy === "always") await this.#fsync();
+          this.lastWriteOk = true;
+        } catch (e) {
+          this.lastWriteOk = false;
+          this.server.log.warning(`Error writing to the AOF file: ${(e as Error).message}`);
+          // Retry the same bytes: replies stay held, as Redis refuses writes on AOF errors.
+          const rest = this.#enc.take();
+          this.#enc.raw(bytes);
+          this.#enc.raw(rest);
+          this.#epoch--;
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        this.incrSize += total;
+        this.durable = this.policy === "always" ? epoch : this.durable;
+        this.#release();
+      }
+    } finally {
+      this.#flushing = false;
+    }
+    if (this.#enc.len > 0) this.#schedule();
+  }
+
+  async #fsync(): Promise<void> {
+    const t0 = performance.now();
+    this.#fsyncInFlightSince = Date.now();
+    await this.#file!.syncData();
+    this.#fsyncInFlightSince = 0;
+    const ms = performance.now() - t0;
+    this.lastFsyncMs = ms;
+    this.fsyncSum += ms / 1000;
+    let i = 0;
+    while (i < FSYNC_BUCKETS.length && ms / 1000 > FSYNC_BUCKETS[i]) i++;
+    this.fsyncHistogram[i]++;
+  }
+
+  #release(): void {
+    if (this.#waiting.size === 0) return;
+    const done = this.requiredEpoch() === 0 ? Infinity : this.durable;
+    for (const c of this.#waiting) {
+      c.releaseHeld(done);
+      if (c.heldOutput.length === 0) this.#waiting.delete(c);
+    }
+  }
+
+  /** everysec: fsync off the hot path; a stalled fsync is counted, never waited for. */
+  #everysec(): void {
+    if (this.policy !== "everysec" || !this.#file) return;
+    if (this.#fsyncInFlightSince) {
+      if (Date.now() - this.#fsyncInFlightSince > 2000) this.delayedFsync++;
+      return;
+    }
+    this.#fsync().catch((e) => {
+      this.#fsyncInFlightSince = 0;
+      this.server.log.warning(`AOF fsync error: ${(e as Error).message}`);
+    });
+  }
+
+  /**
+   * Starts a new incremental file. Everything appended before the switch goes (durably) to the old
+   * file, everything after to the new one; `atSwitch` runs synchronously at that instant, and the new
+   * file is in the manifest before any write in it can be acknowledged.
+   */
+  async switchIncr(atSwitch: () => void): Promise<void> {
+    const last = this.manifest.incrs[this.manifest.incrs.length - 1];
+    const info: AofFileInfo = {
+      name: `${this.baseName}.${last.seq + 1}.incr.aof`,
+      seq: last.seq + 1,
+      type: "i",
+    };
+    const next = await Deno.open(join(this.dir, info.name), { append: true, create: true });
+    while (this.#flushing) await new Promise((r) => setTimeout(r, 1));
+    // Synchronous from here to the first await: no command runs in between.
+    this.#flushing = true;
+    const oldFile = this.#file!;
+    const epoch = this.#epoch++;
+    let bytes = this.#enc.take();
+    this.#file = next;
+    this.#lastDb = -1;
+    this.incrSize = 0;
+    atSwitch();
+    try {
+      while (bytes.length) bytes = bytes.subarray(await oldFile.write(bytes));
+      await oldFile.syncData();
+      oldFile.close();
+      Object.assign(last, await Aof.checksum(join(this.dir, last.name)));
+      this.manifest.incrs.push(info);
+      await this.#persistManifest();
+      this.durable = Math.max(this.durable, epoch);
+    } finally {
+      this.#flushing = false;
+    }
+    this.#release();
+    this.#schedule();
+  }
+
+  /** Makes `base` the base file and drops the files it replaces, once the manifest says so. */
+  async installBase(base: AofFileInfo): Promise<void> {
+    const old = [
+      ...(this.manifest.base ? [this.manifest.base] : []),
+      ...this.manifest.incrs.slice(0, -1),
+    ];
+    this.manifest.base = base;
+    this.manifest.incrs = this.manifest.incrs.slice(-1);
+    await this.#persistManifest();
+    this.baseSize = base.size ?? 0;
+    for (const f of old) await Deno.remove(join(this.dir, f.name)).catch(() => {});
+    this.lastRewriteAt = Date.now();
+  }
+
+  lastRewriteAt = 0;
+
+  /** Writes and fsyncs everything pending (SHUTDOWN, tests). */
+  async drain(): Promise<void> {
+    while (this.#flushing || this.#enc.len > 0) {
+      if (!this.#flushing) await this.#flush();
+      else await new Promise((r) => setTimeout(r, 1));
+    }
+    if (this.#file && this.policy !== "always") await this.#fsync();
+    this.durable = this.#epoch - 1;
+    this.#release();
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    this.#unsubscribe?.();
+    clearInterval(this.#everysecTimer);
+    if (this.server.durability === this) this.server.durability = undefined;
+    for (const c of this.#waiting) c.releaseHeld(Infinity);
+    this.#waiting.clear();
+    this.#file?.close();
+    this.#file = undefined;
+  }
+
+  /** CRC32 and size of a file, read in chunks, to seal it in the manifest or verify it. */
+  static async checksum(path: string): Promise<{ size: number; crc32: number }> {
+    const f = await Deno.open(path, { read: true });
+    const buf = new Uint8Array(1 << 20);
+    let size = 0;
+    let crc = 0;
+    try {
+      for (;;) {
+        const n = await f.read(buf);
+        if (n === null) break;
+        crc = crc32(buf.subarray(0, n), crc);
+        size += n;
+      }
+    } finally {
+      f.close();
+    }
+    return { size, crc32: crc };
+  }
+}
