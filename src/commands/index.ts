@@ -17,6 +17,7 @@ import { bitmapCommands } from "./bitmaps.ts";
 import { bitfieldCommands } from "./bitfield.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { sortCommands } from "./sort.ts";
 
 export const ALL_COMMANDS: CommandDef[] = [
   ...connectionCommands,
@@ -35,4 +36,5 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...bitfieldCommands,
   ...hyperloglogCommands,
   ...pubsubCommands,
+  ...sortCommands,
 ];
