@@ -17,7 +17,14 @@ import { bitmapCommands } from "./bitmaps.ts";
 import { bitfieldCommands } from "./bitfield.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { scriptingCommands } from "./scripting.ts";
 import { sortCommands } from "./sort.ts";
+import { serverCommands } from "./server_cmds.ts";
+import { commandCommands } from "./command_cmd.ts";
+import { configCommands } from "./config_cmd.ts";
+import { clientCommands } from "./client_cmd.ts";
+import { debugCommands } from "./debug_cmd.ts";
+import { memoryCommands } from "./memory_cmd.ts";
 
 export const ALL_COMMANDS: CommandDef[] = [
   ...connectionCommands,
@@ -36,5 +43,12 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...bitfieldCommands,
   ...hyperloglogCommands,
   ...pubsubCommands,
+  ...scriptingCommands,
   ...sortCommands,
+  ...serverCommands,
+  ...commandCommands,
+  ...configCommands,
+  ...clientCommands,
+  ...debugCommands,
+  ...memoryCommands,
 ];

@@ -52,7 +52,9 @@ function fmtAddr(host: string | undefined, port: number | undefined): string {
 }
 
 function listenNode(hostname: string, port: number, onConn: OnConnection): Promise<Listener> {
+  const open = new Set<net.Socket>();
   const server = net.createServer({ noDelay: true }, (sock) => {
+    open.add(sock);
     const conn: Conn = {
       remoteAddr: fmtAddr(sock.remoteAddress, sock.remotePort),
       localAddr: fmtAddr(sock.localAddress, sock.localPort),
@@ -68,7 +70,10 @@ function listenNode(hostname: string, port: number, onConn: OnConnection): Promi
     const h = onConn(conn);
     sock.on("data", (b: Uint8Array) => h.data(b));
     sock.on("drain", () => h.drain());
-    sock.on("close", () => h.close());
+    sock.on("close", () => {
+      open.delete(sock);
+      h.close();
+    });
     sock.on("error", () => sock.destroy());
   });
   return new Promise((resolve, reject) => {
@@ -78,7 +83,15 @@ function listenNode(hostname: string, port: number, onConn: OnConnection): Promi
       const addr = server.address() as net.AddressInfo;
       resolve({
         port: addr.port,
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        // server.close() waits for open connections: end them (pending replies flush first).
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            for (const sock of open) sock.end();
+            setTimeout(() => {
+              for (const sock of open) sock.destroy();
+            }, 1000).unref();
+          }),
       });
     });
   });

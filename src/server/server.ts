@@ -67,6 +67,12 @@ export class Server {
   rewriteRunning: Promise<void> | undefined;
   /** Set by the WAL with appendfsync=always: replies wait until their writes are durable. */
   durability: { requiredEpoch(): number; wait(c: Client): void } | undefined;
+  /** DEBUG SET-ACTIVE-EXPIRE 0 turns the active expiry cycle off (keys still expire lazily). */
+  activeExpireEnabled = true;
+  /** Heap + external bytes right after start (MEMORY STATS startup.allocated). */
+  readonly startupMemory = Deno.memoryUsage().heapUsed + Deno.memoryUsage().external;
+  /** Set while a script runs past busy-reply-threshold: the -BUSY reply for other commands. */
+  busyReply: string | undefined;
   /** The ports actually bound (known after listen). */
   ports = { resp: 0, http: 0 };
 
@@ -150,6 +156,9 @@ export class Server {
         cmd,
         `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
+    }
+    if (this.busyReply !== undefined && !(cmd.flags & F.allowBusy)) {
+      return this.reject(c, cmd, this.busyReply);
     }
     if (this.loading && !c.loader && !(cmd.flags & F.loading)) {
       return this.reject(c, cmd, "LOADING Redis is loading the dataset in memory");
@@ -337,9 +346,10 @@ export class Server {
   }
 
   cron(): void {
-    activeExpireCycle(this);
+    if (this.activeExpireEnabled) activeExpireCycle(this);
     for (const db of this.dbs) db.index.rehashFor(1);
     this.stats.sampleOps();
+    this.stats.sampleMemory();
     const idle = this.config.num("timeout");
     if (idle > 0) {
       const limit = Date.now() - idle * 1000;
@@ -369,6 +379,16 @@ export class Server {
   async shutdown(): Promise<void> {
     this.stopCron();
     for (const h of this.shutdownHooks) await h();
+  }
+
+  /** How the process ends after SHUTDOWN (tests running a server in-process replace it). */
+  exit: (code: number) => void = (code) => Deno.exit(code);
+
+  /** SHUTDOWN: flushes the WAL and closes everything, then exits like redis-server. */
+  async exitAfterShutdown(): Promise<void> {
+    await this.shutdown();
+    this.log.warning("Reredis is now ready to exit, bye bye...");
+    this.exit(0);
   }
 }
 

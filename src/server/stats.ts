@@ -27,6 +27,15 @@ export class Stats {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   };
 
+  /** Highest heap + external bytes seen by the periodic sampler (INFO used_memory_peak). */
+  peakMemory = 0;
+
+  sampleMemory(): void {
+    const m = Deno.memoryUsage();
+    const used = m.heapUsed + m.external;
+    if (used > this.peakMemory) this.peakMemory = used;
+  }
+
   sampleOps(): void {
     const now = Date.now();
     const dt = now - this.#lastOpsTime;
