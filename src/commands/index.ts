@@ -17,7 +17,6 @@ import { bitmapCommands } from "./bitmaps.ts";
 import { bitfieldCommands } from "./bitfield.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
 import { pubsubCommands } from "./pubsub.ts";
-import { scriptingCommands } from "./scripting.ts";
 import { sortCommands } from "./sort.ts";
 import { serverCommands } from "./server_cmds.ts";
 import { commandCommands } from "./command_cmd.ts";
@@ -43,7 +42,6 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...bitfieldCommands,
   ...hyperloglogCommands,
   ...pubsubCommands,
-  ...scriptingCommands,
   ...sortCommands,
   ...serverCommands,
   ...commandCommands,
