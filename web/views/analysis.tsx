@@ -1,0 +1,3 @@
+export function AnalysisView() {
+  return <p class="notice">Coming next.</p>;
+}

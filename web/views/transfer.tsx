@@ -1,0 +1,3 @@
+export function TransferView() {
+  return <p class="notice">Coming next.</p>;
+}
