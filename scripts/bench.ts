@@ -2,7 +2,10 @@
 // transport) side by side, same flags, and a Markdown table of requests/s and ratios.
 //
 //   deno task bench [--quick] [--transport node|deno|both] [-n N] [--repeat R]
-//                   [--tests set,get,incr,mset] [-c 50] [--wal]
+//                   [--tests set,get,...] [--extra zrange,publish|none] [-c 50] [--wal]
+//
+// Besides redis-benchmark's own tests it runs custom commands: ZRANGE of 100 members
+// (WITHSCORES-free) and PUBLISH to a channel with 10 subscribers connected.
 //
 // Each cell is the best of R interleaved runs (redis, node, deno, redis, node, deno…): on a
 // shared machine the best run is the least disturbed one.
@@ -16,10 +19,11 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
-    transport: { type: "string", default: "both" },
+    transport: { type: "string", default: "node" },
     n: { type: "string", short: "n" },
     repeat: { type: "string", short: "r" },
-    tests: { type: "string", default: "set,get,incr,mset" },
+    tests: { type: "string", default: "set,get,incr,mset,lpush,lpop,sadd,hset,zadd" },
+    extra: { type: "string", default: "zrange,publish" },
     clients: { type: "string", short: "c", default: "50" },
     wal: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -45,11 +49,61 @@ const repeat = Number(values.repeat ?? (values.quick ? 1 : 3));
 const RUN_TIMEOUT_MS = values.quick ? 60_000 : 300_000;
 const PIPELINES = [1, 16];
 
+/** Custom commands benchmarked beside redis-benchmark's built-in tests. */
+const EXTRA: Record<string, { label: string; argv: string[] }> = {
+  zrange: { label: "ZRANGE (100 members)", argv: ["ZRANGE", "bench:zset", "0", "99"] },
+  publish: { label: "PUBLISH (10 subscribers)", argv: ["PUBLISH", "bench:ch", "hello"] },
+};
+const extras = values.extra === "none" ? [] : values.extra!.split(",").filter((e) => e in EXTRA);
+
+/** Fills the ZRANGE key and connects 10 subscribers that read and discard what they get. */
+async function prepareExtras(port: number): Promise<Deno.TcpConn[]> {
+  const subs: Deno.TcpConn[] = [];
+  const c = await Deno.connect({ hostname: "127.0.0.1", port });
+  const zadd = ["ZADD", "bench:zset"];
+  for (let i = 0; i < 100; i++) zadd.push(String(i), `member:${i}`);
+  await c.write(new TextEncoder().encode(resp(zadd)));
+  await c.read(new Uint8Array(64));
+  c.close();
+  if (!extras.includes("publish")) return subs;
+  for (let i = 0; i < 10; i++) {
+    const sub = await Deno.connect({ hostname: "127.0.0.1", port });
+    await sub.write(new TextEncoder().encode(resp(["SUBSCRIBE", "bench:ch"])));
+    subs.push(sub);
+    (async () => {
+      const buf = new Uint8Array(64 * 1024);
+      try {
+        while ((await sub.read(buf)) !== null) { /* discard */ }
+      } catch { /* closed at the end */ }
+    })();
+  }
+  return subs;
+}
+
+function resp(argv: string[]): string {
+  return `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+}
+
 /** Runs redis-benchmark once; returns requests/s per test name (e.g. "SET", "MSET (10 keys)"). */
 async function benchmark(port: number, pipeline: number): Promise<Map<string, number>> {
+  const rows = await benchmarkRun(port, pipeline, ["-t", values.tests!]);
+  for (const e of extras) {
+    for (const rps of (await benchmarkRun(port, pipeline, EXTRA[e].argv)).values()) {
+      rows.set(EXTRA[e].label, rps);
+    }
+  }
+  return rows;
+}
+
+async function benchmarkRun(
+  port: number,
+  pipeline: number,
+  what: string[],
+): Promise<Map<string, number>> {
   const args = ["-h", "127.0.0.1", "-p", String(port), "-q", "-c", values.clients!];
-  args.push("-n", String(requests), "-t", values.tests!, "--csv");
+  args.push("-n", String(requests), "--csv");
   if (pipeline > 1) args.push("-P", String(pipeline));
+  args.push(...what);
   const proc = new Deno.Command("redis-benchmark", { args, stdout: "piped", stderr: "piped" })
     .spawn();
   const timer = setTimeout(() => proc.kill("SIGKILL"), RUN_TIMEOUT_MS);
@@ -67,6 +121,7 @@ async function benchmark(port: number, pipeline: number): Promise<Map<string, nu
 }
 
 const servers: RunningServer[] = [];
+const subscribers: Deno.TcpConn[] = [];
 try {
   const persistence = values.wal
     ? ["--appendonly", "yes", "--appendfsync", "always"]
@@ -79,8 +134,10 @@ try {
     servers.push(s);
     targets.push({ name: t, server: s });
   }
+  for (const srv of servers) subscribers.push(...await prepareExtras(srv.port));
   console.error(
     `redis-benchmark -q -c ${values.clients} -n ${requests} -t ${values.tests} --csv [-P 16]` +
+      (extras.length ? ` + ${extras.map((e) => EXTRA[e].label).join(", ")}` : "") +
       `, best of ${repeat}` +
       (values.wal ? " | appendonly yes, appendfsync always" : " | no persistence") +
       ` | transports: ${transports.join(", ")}`,
@@ -113,6 +170,7 @@ try {
   console.log(`| --- | ---: | ---: | ${sep} |`);
   for (const r of rows) console.log(r);
 } finally {
+  for (const c of subscribers) c.close();
   for (const s of servers) await s.stop();
 }
 

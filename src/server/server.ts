@@ -75,6 +75,11 @@ export class Server {
   busyReply: string | undefined;
   /** The ports actually bound (known after listen). */
   ports = { resp: 0, http: 0 };
+  /**
+   * Cluster routing (src/cluster/routing.ts): false when the command must not run now, after it
+   * replied (-MOVED, -ASK, -CROSSSLOT…) or parked the client (`c.blocked`) until a MIGRATE lands.
+   */
+  keyGate: ((c: Client, cmd: Command, args: Uint8Array[]) => boolean) | undefined;
 
   constructor(config: Config, defs: CommandDef[]) {
     this.config = config;
@@ -150,6 +155,7 @@ export class Server {
     if (!c.authenticated && !(cmd.flags & F.noAuth)) {
       return this.reject(c, cmd, "NOAUTH Authentication required.");
     }
+    if (this.keyGate !== undefined && !this.keyGate(c, cmd, args)) return !c.blocked;
     if (c.subscribedMode && !SUBSCRIBED_ALLOWED.has(cmd.fullName)) {
       return this.reject(
         c,
@@ -205,10 +211,13 @@ export class Server {
     if (this.rewrite !== undefined && (cmd.flags & F.write)) this.#copyOnWrite(c, cmd, args);
     wp.begin();
     wp.commandStart();
+    const replyMark = c.reply.len;
     try {
       cmd.run(c, args);
     } catch (e) {
       this.log.warning(`command ${cmd.fullName} failed: ${e instanceof Error ? e.stack : e}`);
+      // Drop the partial reply (it may be what overflowed) so the error stands alone.
+      c.reply.len = replyMark;
       c.reply.error(`ERR internal error: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       if (cmd.flags & F.write) wp.commandEnd(c.db.id, args);
