@@ -31,6 +31,19 @@ const IMPLEMENTED = new Set([
   "zset-max-listpack-value",
   "maxmemory-policy",
   "lfu-decay-time",
+  // Cluster mode (src/cluster/).
+  "cluster-enabled",
+  "cluster-config-file",
+  "cluster-node-timeout",
+  "cluster-port",
+  "cluster-announce-ip",
+  "cluster-announce-port",
+  "cluster-announce-bus-port",
+  "cluster-announce-hostname",
+  "cluster-require-full-coverage",
+  "cluster-allow-reads-when-down",
+  "cluster-allow-pubsubshard-when-down",
+  "cluster-auto-assign",
 ]);
 
 type Extra = ParamFlags & { aliases?: string[] };
@@ -118,6 +131,8 @@ export const PARAMS: ParamDef[] = [
   bool("activedefrag", false),
   bool("syslog-enabled", false, IMM),
   bool("cluster-enabled", false, IMM),
+  // Reredis: masters that meet with no slots split them evenly; new empty masters get a share.
+  bool("cluster-auto-assign", true),
   bool("appendonly", false, { denyLoading: true }),
   bool("cluster-allow-reads-when-down", false),
   bool("cluster-allow-pubsubshard-when-down", true),

@@ -9,6 +9,7 @@ import type { Transport } from "./net/socket.ts";
 import { REDIS_VERSION } from "./commands/table.ts";
 import { Aof, type FsyncPolicy } from "./wal/aof.ts";
 import { replayAof } from "./wal/replay.ts";
+import { Cluster } from "./cluster/cluster.ts";
 
 export const REREDIS_VERSION = "0.1.0";
 
@@ -32,6 +33,7 @@ export async function startNode(config: Config, opts: NodeOptions = {}): Promise
   if (httpPort !== 0 || Deno.env.get("REREDIS_HTTP_EPHEMERAL")) {
     await startHttpServer(server, host, httpPort);
   }
+  if (config.bool("cluster-enabled")) await Cluster.start(server, host); // before keys load
   if (config.bool("appendonly")) await startWal(server);
   server.startCron();
   log.notice(`Ready to accept connections tcp on ${host}:${server.ports.resp}`);

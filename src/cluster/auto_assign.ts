@@ -1,0 +1,181 @@
+// cluster-auto-assign yes: masters that meet with no slots agree on an even split, and a new empty
+// master joining a fully covered cluster receives its share by live migration. One node decides:
+// the master with the lowest id, and only when the membership has been stable for a while, every
+// master is reachable, no node reports open slots and every config epoch is distinct (the epochs
+// that settle slot ownership have converged). It acts through ordinary commands (ADDSLOTSRANGE,
+// SETSLOT, MIGRATE), the same machinery `redis-cli --cluster` drives.
+
+import type { Cluster } from "./cluster.ts";
+import type { ClusterNode } from "./state.ts";
+import { SLOTS } from "./slots.ts";
+import { type Endpoint, moveSlots } from "./slot_mover.ts";
+import { RespClient } from "../resp/client.ts";
+
+/** Membership must not change for this long before the leader acts. */
+const SETTLE_MS = 1500;
+/** A node alone waits longer before taking every slot (others are probably about to meet it). */
+const ALONE_MS = 5000;
+/** Slots moved per pipelined batch. */
+const MOVE_BATCH = 64;
+
+/** redis-cli's allocation: master i gets a contiguous range, sizes differing by at most one. */
+export function evenRanges(n: number): [number, number][] {
+  const per = SLOTS / n;
+  const out: [number, number][] = [];
+  let first = 0;
+  let cursor = 0;
+  for (let i = 0; i < n; i++) {
+    let last = Math.round(cursor + per - 1);
+    if (last > SLOTS || i === n - 1) last = SLOTS - 1;
+    if (last < first) last = first;
+    out.push([first, last]);
+    first = last + 1;
+    cursor += per;
+  }
+  return out;
+}
+
+const byAddress = (a: ClusterNode, b: ClusterNode) =>
+  a.ip === b.ip ? a.port - b.port : a.ip < b.ip ? -1 : 1;
+
+export class AutoAssign {
+  #busy = false;
+  #signature = "";
+  #since = Date.now();
+  #stopped = false;
+
+  constructor(readonly cluster: Cluster) {}
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  get enabled(): boolean {
+    return this.cluster.server.config.bool("cluster-auto-assign");
+  }
+
+  /** The masters, when this node may act for them now; undefined otherwise. */
+  #leaderView(): ClusterNode[] | undefined {
+    const c = this.cluster;
+    const s = c.state;
+    const me = s.myself;
+    if (!me.isMaster || me.ip === "") return undefined;
+    const masters = s.masters();
+    const sig = masters.map((n) => `${n.id}:${n.numSlots}:${n.failing}`).sort().join(",");
+    const now = Date.now();
+    if (sig !== this.#signature) {
+      this.#signature = sig;
+      this.#since = now;
+      return undefined;
+    }
+    const settle = masters.length === 1 ? ALONE_MS : SETTLE_MS;
+    if (now - this.#since < settle) return undefined;
+    const epochs = new Set<number>();
+    for (const n of masters) {
+      if (n.id < me.id || n.failing || n.openSlots > 0) return undefined;
+      if (n !== me && (!n.link || n.pongReceived === 0)) return undefined;
+      if (n.numSlots > 0) epochs.add(n.configEpoch);
+    }
+    if (s.openSlots > 0) return undefined;
+    if (epochs.size !== masters.filter((n) => n.numSlots > 0).length) return undefined;
+    return masters;
+  }
+
+  cron(): void {
+    if (this.#busy || this.#stopped || !this.enabled) return;
+    const masters = this.#leaderView();
+    if (!masters) return;
+    const s = this.cluster.state;
+    let assigned = 0;
+    for (let i = 0; i < SLOTS; i++) if (s.owners[i]) assigned++;
+    const empty = masters.filter((n) => n.numSlots === 0);
+    let job: Promise<void> | undefined;
+    if (assigned === 0) job = this.#splitEvenly(masters);
+    else if (assigned === SLOTS && empty.length > 0 && s.health === "ok") {
+      job = this.#rebalance(masters, empty);
+    }
+    if (!job) return;
+    this.#busy = true;
+    job.catch((e) => this.cluster.server.log.warning(`auto-assign: ${(e as Error).message}`))
+      .finally(() => {
+        this.#busy = false;
+        this.#signature = ""; // wait for the new configuration to settle before acting again
+      });
+  }
+
+  #password(): string {
+    const cfg = this.cluster.server.config;
+    return cfg.str("masterauth") || cfg.str("requirepass");
+  }
+
+  /** Fresh cluster: each master claims one range (ADDSLOTSRANGE, then a distinct epoch). */
+  async #splitEvenly(masters: ClusterNode[]): Promise<void> {
+    const sorted = [...masters].sort(byAddress);
+    const ranges = evenRanges(sorted.length);
+    this.cluster.server.log.notice(
+      `auto-assign: splitting ${SLOTS} slots over ${sorted.length} master(s)`,
+    );
+    for (let i = 0; i < sorted.length; i++) {
+      const n = sorted[i];
+      const client = await RespClient.connect(n.port, n.ip);
+      try {
+        const pw = this.#password();
+        if (pw) await client.call("AUTH", pw);
+        const [a, b] = ranges[i];
+        const r = await client.call("CLUSTER", "ADDSLOTSRANGE", String(a), String(b));
+        if (r && typeof r === "object" && "-" in r) throw new Error(`${n.id}: ${r["-"]}`);
+        await client.call("CLUSTER", "BUMPEPOCH");
+      } finally {
+        client.close();
+      }
+    }
+  }
+
+  /** Empty masters take slots from the fullest ones until every master has its even share. */
+  async #rebalance(masters: ClusterNode[], empty: ClusterNode[]): Promise<void> {
+    const s = this.cluster.state;
+    const n = masters.length;
+    const sorted = [...masters].sort((a, b) => b.numSlots - a.numSlots || byAddress(a, b));
+    const target = new Map<ClusterNode, number>();
+    sorted.forEach((m, i) => target.set(m, Math.floor(SLOTS / n) + (i < SLOTS % n ? 1 : 0)));
+    // Donors give their highest slots first, so ranges stay contiguous.
+    const plan: { from: ClusterNode; to: ClusterNode; slots: number[] }[] = [];
+    const taken = new Set<number>();
+    const surplus = sorted.map((m) => ({ m, extra: m.numSlots - target.get(m)! }));
+    for (const to of empty) {
+      let need = target.get(to)!;
+      for (const d of surplus) {
+        if (need === 0) break;
+        if (d.extra <= 0 || d.m === to) continue;
+        const take = Math.min(need, d.extra);
+        const slots: number[] = [];
+        for (let j = SLOTS - 1; j >= 0 && slots.length < take; j--) {
+          if (s.owners[j] === d.m && !taken.has(j)) {
+            slots.push(j);
+            taken.add(j);
+          }
+        }
+        slots.reverse();
+        plan.push({ from: d.m, to, slots });
+        d.extra -= slots.length;
+        need -= slots.length;
+      }
+    }
+    const log = this.cluster.server.log;
+    const ep = (x: ClusterNode): Endpoint => ({ id: x.id, ip: x.ip, port: x.port });
+    for (const p of plan) {
+      if (p.slots.length === 0) continue;
+      log.notice(`auto-assign: moving ${p.slots.length} slots from ${p.from.id} to ${p.to.id}`);
+      const others = masters.filter((m) => m !== p.from && m !== p.to).map(ep);
+      await moveSlots(p.slots, ep(p.from), ep(p.to), others, {
+        password: this.#password(),
+        batch: MOVE_BATCH,
+        timeoutMs: Math.max(5000, this.cluster.nodeTimeout),
+        stillValid: () =>
+          !this.#stopped && this.enabled && !p.from.failing && !p.to.failing &&
+          s.myself.isMaster && s.masters().every((m) => m.id >= s.myself.id),
+      });
+    }
+    log.notice("auto-assign: rebalance done");
+  }
+}
