@@ -44,7 +44,7 @@ function writeInfo(r: ReplyWriter, c: Command): void {
   r.set(c.acl.length);
   for (const a of c.acl) r.simple(a);
   r.set(c.tips.length);
-  for (const t of c.tips) r.simple(t);
+  for (const t of c.tips) r.bulkStr(t);
   r.array(c.keySpecs.length);
   for (const k of c.keySpecs) r.value(k);
   const subs = c.subcommands ? [...c.subcommands.values()] : [];
@@ -75,7 +75,7 @@ function info(ctx: Ctx, args: Uint8Array[]): void {
   for (let i = 2; i < args.length; i++) {
     const c = byName(ctx, lowerAscii(args[i]));
     if (c) writeInfo(ctx.reply, c);
-    else ctx.reply.nilArray();
+    else ctx.reply.nil();
   }
 }
 

@@ -5,6 +5,7 @@ import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
 import { eqi } from "../util/bytes.ts";
 import { REDIS_VERSION } from "./table.ts";
+import { parseInt64 } from "../util/numbers.ts";
 
 function dbsize(ctx: Ctx): void {
   ctx.reply.int(ctx.db.size);
@@ -65,16 +66,13 @@ function shutdown(ctx: Ctx, args: Uint8Array[]): void {
   void ctx.server.exitAfterShutdown();
 }
 
-/** LOLWUT [VERSION v]: Redis prints art per version; ours is a short text with the versions. */
+/** LOLWUT [VERSION v]: Redis draws art for some versions; ours prints the version line only. */
 function lolwut(ctx: Ctx, args: Uint8Array[]): void {
-  for (let i = 1; i < args.length; i++) {
-    if (eqi(args[i], "version") && i + 1 < args.length) i++;
-    else {
-      ctx.reply.error("ERR syntax error");
-      return;
-    }
+  if (args.length >= 3 && eqi(args[1], "version") && parseInt64(args[2]) === undefined) {
+    ctx.reply.error("ERR value is not an integer or out of range");
+    return;
   }
-  ctx.reply.verbatim(`Reredis ver. ${REDIS_VERSION}\n`);
+  ctx.reply.verbatim(`Redis ver. ${REDIS_VERSION}\n`);
 }
 
 export const serverCommands: CommandDef[] = [
