@@ -49,6 +49,25 @@ function quote(v: Json): string {
 
 /** Status replies a JSON reply cannot tell from bulk strings: rendered unquoted like redis-cli. */
 const STATUS_WORDS = new Set(["OK", "PONG", "QUEUED"]);
+/** Commands whose top-level string is data (a bulk string), never a status. */
+const BULK_COMMANDS = new Set([
+  "get",
+  "getdel",
+  "getex",
+  "getset",
+  "getrange",
+  "hget",
+  "lindex",
+  "lpop",
+  "rpop",
+  "lmove",
+  "rpoplpush",
+  "spop",
+  "srandmember",
+  "hrandfield",
+  "echo",
+  "dump",
+]);
 
 /** Renders a reply the way redis-cli does (`(integer) 1`, `1) "a"`, `(nil)`, `(error) …`). */
 export function renderReply(v: Json, command = "", indent = 0): string {
@@ -58,7 +77,9 @@ export function renderReply(v: Json, command = "", indent = 0): string {
   }
   if (typeof v === "boolean") return v ? "(true)" : "(false)";
   if (typeof v === "string") {
-    if (indent === 0 && (STATUS_WORDS.has(v) || command === "type")) return v;
+    if (indent === 0 && !BULK_COMMANDS.has(command)) {
+      if (STATUS_WORDS.has(v) || command === "type") return v;
+    }
     if (
       indent === 0 && command === "info" || v.includes("\n") && indent === 0
     ) return v;
@@ -83,6 +104,18 @@ export function renderReply(v: Json, command = "", indent = 0): string {
     const body = `${quote(k)} => ${renderReply(val, command, indent + label.length + 4)}`;
     return (i === 0 ? "" : " ".repeat(indent)) + label + body;
   }).join("\n");
+}
+
+/** Commands whose text replies redis-cli prints raw rather than quoted (as its cliSendCommand). */
+export function rawOutput(args: string[]): boolean {
+  const c = args[0]?.toLowerCase();
+  const sub = args[1]?.toLowerCase();
+  return c === "info" || c === "lolwut" ||
+    (c === "debug" && (sub === "htstats" || sub === "htstats-key")) ||
+    (c === "memory" && (sub === "malloc-stats" || sub === "doctor")) ||
+    (c === "cluster" && (sub === "nodes" || sub === "info")) ||
+    (c === "client" && (sub === "list" || sub === "info")) ||
+    (c === "latency" && (sub === "graph" || sub === "doctor"));
 }
 
 /** 1536 → "1.5 KB". */

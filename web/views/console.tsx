@@ -3,7 +3,7 @@
 import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { dbCmdRaw } from "../lib/conn.ts";
-import { renderReply } from "../lib/format.ts";
+import { rawOutput, renderReply } from "../lib/format.ts";
 
 interface Entry {
   prompt: string;

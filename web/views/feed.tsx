@@ -60,7 +60,7 @@ function EventsTab() {
           aria-pressed={paused.value}
           onClick={() => (paused.value = !paused.value)}
         >
-          {paused.value ? "▶ Resume" : "⏸ Pause"}
+          {paused.value ? "Resume" : "Pause"}
         </button>
         <input
           type="search"

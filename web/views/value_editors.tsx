@@ -110,7 +110,7 @@ function ElementTable(p: TableProps) {
                     }}
                     onBlur={() => setConfirming(-1)}
                   >
-                    {confirming === i ? "Remove?" : "🗑"}
+                    {confirming === i ? "Remove?" : "✕"}
                   </button>
                 )}
               </td>
