@@ -10,6 +10,7 @@ import { REDIS_VERSION } from "./commands/table.ts";
 import { Aof, type FsyncPolicy } from "./wal/aof.ts";
 import { replayAof } from "./wal/replay.ts";
 import { Cluster } from "./cluster/cluster.ts";
+import { installNotifications } from "./feed/notifications.ts";
 
 export const REREDIS_VERSION = "0.1.0";
 
@@ -21,6 +22,7 @@ export interface NodeOptions {
 export async function startNode(config: Config, opts: NodeOptions = {}): Promise<Server> {
   const server = new Server(config, ALL_COMMANDS);
   const log = server.log;
+  installNotifications(server);
   log.notice(
     `Reredis ${REREDIS_VERSION} (Redis ${REDIS_VERSION} compatible), pid=${Deno.pid}, just started`,
   );
