@@ -1,7 +1,7 @@
 // Keys view: SCAN-backed virtual list or `:` tree, filters, live flashes, and the value panel.
 
 import { useSignal } from "@preact/signals";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { VirtualList } from "../components/virtual_list.tsx";
 import { fmtBytes, fmtInt, fmtTtl } from "../lib/format.ts";
 import { CreateKey } from "./create_key.tsx";
@@ -49,9 +49,22 @@ export function KeysView() {
   void metaVersion.value;
   const version = keysVersion.value;
   const mode = viewMode.value;
+  // The tree is rebuilt from all loaded keys, so with many keys it follows live changes at most
+  // once a second instead of on every batch.
+  const [treeVersion, setTreeVersion] = useState(version);
+  const lastTree = useRef(0);
+  useEffect(() => {
+    if (mode !== "tree" || treeVersion === version) return;
+    const wait = getKeys().length > 20000 ? lastTree.current + 1000 - Date.now() : 0;
+    const t = setTimeout(() => {
+      lastTree.current = Date.now();
+      setTreeVersion(version);
+    }, Math.max(0, wait));
+    return () => clearTimeout(t);
+  }, [version, mode]);
   const rows: TreeRow[] | null = useMemo(
     () => (mode === "tree" ? treeRows(getKeys(), expanded.value) : null),
-    [version, mode, expanded.value],
+    [treeVersion, mode, expanded.value],
   );
   const list = getKeys();
   const count = rows ? rows.length : list.length;
