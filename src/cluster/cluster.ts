@@ -28,6 +28,10 @@ export function clusterOf(server: Server): Cluster | undefined {
   return clusters.get(server);
 }
 
+/** Minimum time between two nodes.conf writes that change no epoch. */
+const SAVE_INTERVAL_MS = 20;
+/** Minimum time between two PONG broadcasts after local config changes. */
+const BROADCAST_INTERVAL_MS = 50;
 /** A master that just restarted waits this long before serving, to learn newer configs first. */
 const WRITABLE_DELAY_MS = 2000;
 
@@ -44,6 +48,10 @@ export class Cluster {
   /** True when this start loaded slots from nodes.conf (then the writable delay applies). */
   #rejoining = false;
   #saveScheduled = false;
+  #savedEpochs = "";
+  #lastSave = 0;
+  #broadcastScheduled = false;
+  #lastBroadcast = 0;
   #busServer: net.Server | undefined;
   #cron: ReturnType<typeof setInterval> | undefined;
 
@@ -112,20 +120,35 @@ export class Cluster {
     }
   }
 
-  /** Saves nodes.conf at the end of this tick (many changes in one tick: one write). */
+  /**
+   * Saves nodes.conf soon: at the end of this tick, or SAVE_INTERVAL_MS after the previous save
+   * (many changes in a row, as during a reshard, cost one write per interval). Epoch changes are
+   * saved and fsynced at once.
+   */
   saveSoon(): void {
+    const s = this.state;
+    const epochs = `${s.currentEpoch} ${s.lastVoteEpoch} ${s.myself.configEpoch} ${s.myself.id}`;
+    if (epochs !== this.#savedEpochs) {
+      this.saveNow();
+      return;
+    }
     if (this.#saveScheduled) return;
     this.#saveScheduled = true;
+    const wait = Math.max(0, this.#lastSave + SAVE_INTERVAL_MS - Date.now());
     setTimeout(() => {
       this.#saveScheduled = false;
       this.saveNow();
-    }, 0);
+    }, wait);
   }
 
-  /** Writes nodes.conf now; false (and a log line) when it cannot be written. */
-  saveNow(): boolean {
+  /** Writes nodes.conf now (fsync when epochs changed, or forced); false when it cannot. */
+  saveNow(forceSync = false): boolean {
+    const s = this.state;
+    const epochs = `${s.currentEpoch} ${s.lastVoteEpoch} ${s.myself.configEpoch} ${s.myself.id}`;
     try {
-      saveNodesConf(this.confPath, this.state);
+      saveNodesConf(this.confPath, s, forceSync || epochs !== this.#savedEpochs);
+      this.#savedEpochs = epochs;
+      this.#lastSave = Date.now();
       return true;
     } catch (e) {
       this.server.log.warning(`error saving the cluster node config: ${(e as Error).message}`);
@@ -140,7 +163,14 @@ export class Cluster {
   configChanged(): void {
     this.saveSoon();
     this.updateState();
-    this.gossip.broadcastPong();
+    if (this.#broadcastScheduled) return;
+    this.#broadcastScheduled = true;
+    const wait = Math.max(0, this.#lastBroadcast + BROADCAST_INTERVAL_MS - Date.now());
+    setTimeout(() => {
+      this.#broadcastScheduled = false;
+      this.#lastBroadcast = Date.now();
+      this.gossip.broadcastPong();
+    }, wait);
   }
 
   /** Redis's clusterUpdateState: ok when every slot is served by a reachable master majority. */
@@ -177,6 +207,16 @@ export class Cluster {
     void me;
   }
 
+  #slotsCache = { version: -1, b64: "" };
+
+  #mySlotsBase64(): string {
+    const me = this.myself;
+    if (this.#slotsCache.version !== me.slotsVersion) {
+      this.#slotsCache = { version: me.slotsVersion, b64: bitmapToBase64(me.slots.bits) };
+    }
+    return this.#slotsCache.b64;
+  }
+
   /** Builds a message header describing myself. */
   header(type: MessageType): BusMessage {
     const me = this.myself;
@@ -192,7 +232,7 @@ export class Cluster {
       hostname: me.hostname,
       flags: me.flags & ~(NF.myself | NF.pfail | NF.fail),
       master: me.masterId ?? null,
-      slots: bitmapToBase64(me.slots.bits),
+      slots: this.#mySlotsBase64(),
       state: s.health,
       open: s.openSlots,
       shard: me.shardId,

@@ -327,13 +327,12 @@ export class Gossip {
       if (owner === sender || s.importingFrom[j]) continue;
       if (owner === undefined || owner.configEpoch < epoch) {
         if (owner === me && this.cluster.keys.count(j) > 0) dirty.push(j);
-        if (s.migratingTo[j] && this.cluster.keys.count(j) === 0) s.migratingTo[j] = undefined;
+        if (s.migratingTo[j] && this.cluster.keys.count(j) === 0) s.setMigrating(j, undefined);
         s.assign(j, sender);
         changed = true;
       }
     }
     if (!changed) return;
-    s.recountOpenSlots();
     for (const j of dirty) deleteKeysInSlot(this.cluster, j);
     this.cluster.saveSoon();
     this.cluster.updateState();

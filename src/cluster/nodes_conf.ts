@@ -100,8 +100,8 @@ export function loadNodesConf(path: string): ClusterState | undefined {
         const other = nodes.get(m[3]) ?? get(m[3]);
         if (!state.nodes.has(other.id)) state.addNode(other);
         const slot = Number(m[1]);
-        if (m[2] === ">") state.migratingTo[slot] = other;
-        else state.importingFrom[slot] = other;
+        if (m[2] === ">") state.setMigrating(slot, other);
+        else state.setImporting(slot, other);
         continue;
       }
       const dash = spec.indexOf("-");
@@ -115,7 +115,6 @@ export function loadNodesConf(path: string): ClusterState | undefined {
   }
   state.currentEpoch = Math.max(currentEpoch, state.maxEpoch());
   state.lastVoteEpoch = lastVoteEpoch;
-  state.recountOpenSlots();
   return state;
 }
 
@@ -125,15 +124,18 @@ export function nodesConfText(state: ClusterState): string {
     `vars currentEpoch ${state.currentEpoch} lastVoteEpoch ${state.lastVoteEpoch}\n`;
 }
 
-/** Writes nodes.conf so that a crash leaves either the old or the new file, never a mix. */
-export function saveNodesConf(path: string, state: ClusterState): void {
+/**
+ * Writes nodes.conf through a temporary file and a rename, so that readers see the old or the new
+ * file, never a mix. `fsync` makes it durable too (Redis fsyncs only when epochs change).
+ */
+export function saveNodesConf(path: string, state: ClusterState, fsync: boolean): void {
   const tmp = join(dirname(path), `.${path.split("/").pop()}.tmp-${Deno.pid}`);
   const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
   try {
     const bytes = new TextEncoder().encode(nodesConfText(state));
     let off = 0;
     while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-    f.syncSync();
+    if (fsync) f.syncSync();
   } finally {
     f.close();
   }

@@ -60,6 +60,8 @@ export class ClusterNode {
   configEpoch = 0;
   readonly slots = new SlotBitmap();
   numSlots = 0;
+  /** Bumped whenever `slots` changes (caches of its encoded form compare it). */
+  slotsVersion = 0;
   /** Masters that reported this node as failing: reporter id → report time. */
   readonly failReports = new Map<string, number>();
   /** Outbound link (we connect, send PING/MEET, it answers PONG) and the inbound one. */
@@ -121,8 +123,8 @@ export class ClusterState {
   readonly received: MessageStats = new Map();
   /** Called after any change that must reach nodes.conf (saved once per tick). */
   onConfigChange: () => void = () => {};
-  /** Number of open slots (migrating + importing) on this node. */
-  openSlots = 0;
+  /** Slots this node has open (migrating or importing). */
+  readonly open = new Set<number>();
 
   constructor(public myself: ClusterNode) {
     this.nodes.set(myself.id, myself);
@@ -144,16 +146,15 @@ export class ClusterState {
 
   /** Removes a node: its slots become unassigned, its failure reports vanish everywhere. */
   delNode(n: ClusterNode): void {
-    for (let s = 0; s < SLOTS; s++) {
-      if (this.importingFrom[s] === n) this.importingFrom[s] = undefined;
-      if (this.migratingTo[s] === n) this.migratingTo[s] = undefined;
-      if (this.owners[s] === n) this.delSlot(s);
+    for (const s of [...this.open]) {
+      if (this.importingFrom[s] === n) this.setImporting(s, undefined);
+      if (this.migratingTo[s] === n) this.setMigrating(s, undefined);
     }
+    for (let s = 0; s < SLOTS; s++) if (this.owners[s] === n) this.delSlot(s);
     for (const other of this.nodes.values()) other.failReports.delete(n.id);
     n.link?.close();
     n.inbound?.close();
     this.nodes.delete(n.id);
-    this.recountOpenSlots();
   }
 
   rename(n: ClusterNode, id: string): void {
@@ -167,6 +168,7 @@ export class ClusterState {
     this.owners[slot] = n;
     n.slots.set(slot);
     n.numSlots++;
+    n.slotsVersion++;
     return true;
   }
 
@@ -175,6 +177,7 @@ export class ClusterState {
     if (n === undefined) return false;
     n.slots.clear(slot);
     n.numSlots--;
+    n.slotsVersion++;
     this.owners[slot] = undefined;
     return true;
   }
@@ -185,10 +188,23 @@ export class ClusterState {
     this.addSlot(n, slot);
   }
 
-  recountOpenSlots(): void {
-    let n = 0;
-    for (let s = 0; s < SLOTS; s++) if (this.migratingTo[s] || this.importingFrom[s]) n++;
-    this.openSlots = n;
+  get openSlots(): number {
+    return this.open.size;
+  }
+
+  setMigrating(slot: number, to: ClusterNode | undefined): void {
+    this.migratingTo[slot] = to;
+    this.#trackOpen(slot);
+  }
+
+  setImporting(slot: number, from: ClusterNode | undefined): void {
+    this.importingFrom[slot] = from;
+    this.#trackOpen(slot);
+  }
+
+  #trackOpen(slot: number): void {
+    if (this.migratingTo[slot] || this.importingFrom[slot]) this.open.add(slot);
+    else this.open.delete(slot);
   }
 
   /** The greatest config epoch known (or the current epoch if greater). */
@@ -231,8 +247,8 @@ export class ClusterState {
     for (const [a, b] of slotRanges((s) => n.slots.has(s))) {
       line += a === b ? ` ${a}` : ` ${a}-${b}`;
     }
-    if (mine) {
-      for (let s = 0; s < SLOTS; s++) {
+    if (mine && this.open.size) {
+      for (const s of [...this.open].sort((a, b) => a - b)) {
         const to = this.migratingTo[s];
         if (to) line += ` [${s}->-${to.id}]`;
         const from = this.importingFrom[s];

@@ -120,12 +120,11 @@ function changeSlots(ctx: Ctx, args: Uint8Array[], cl: Cluster, del: boolean, ra
     for (let slot = a; slot <= b; slot++) {
       if (del) s.delSlot(slot);
       else {
-        s.importingFrom[slot] = undefined; // now the real owner
+        if (s.importingFrom[slot]) s.setImporting(slot, undefined); // now the real owner
         s.addSlot(s.myself, slot);
       }
     }
   }
-  s.recountOpenSlots();
   cl.configChanged();
   ctx.reply.ok();
 }
@@ -153,7 +152,7 @@ function setslot(ctx: Ctx, args: Uint8Array[], cl: Cluster): void {
     const n = nodeArg(cl, args[4]);
     if (!n) return ctx.reply.error(`ERR I don't know about node ${text(args[4])}`);
     if (n.has(NF.slave)) return ctx.reply.error("ERR Target node is not a master");
-    s.migratingTo[slot] = n;
+    s.setMigrating(slot, n);
   } else if (eqi(action, "importing") && five) {
     if (s.owners[slot] === me) {
       return ctx.reply.error(`ERR I'm already the owner of hash slot ${slot}`);
@@ -161,9 +160,10 @@ function setslot(ctx: Ctx, args: Uint8Array[], cl: Cluster): void {
     const n = nodeArg(cl, args[4]);
     if (!n) return ctx.reply.error(`ERR I don't know about node ${text(args[4])}`);
     if (n.has(NF.slave)) return ctx.reply.error("ERR Target node is not a master");
-    s.importingFrom[slot] = n;
+    s.setImporting(slot, n);
   } else if (eqi(action, "stable") && args.length === 4) {
-    s.importingFrom[slot] = s.migratingTo[slot] = undefined;
+    s.setImporting(slot, undefined);
+    s.setMigrating(slot, undefined);
   } else if (eqi(action, "node") && five) {
     const n = nodeArg(cl, args[4]);
     if (!n) return ctx.reply.error(`ERR Unknown node ${text(args[4])}`);
@@ -174,21 +174,20 @@ function setslot(ctx: Ctx, args: Uint8Array[], cl: Cluster): void {
         `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
       );
     }
-    if (keys === 0 && s.migratingTo[slot]) s.migratingTo[slot] = undefined;
+    if (keys === 0 && s.migratingTo[slot]) s.setMigrating(slot, undefined);
     s.assign(slot, n);
     if (n === me && s.importingFrom[slot]) {
       // Manually migrated: a new epoch makes this ownership win everywhere.
       if (s.bumpEpochWithoutConsensus()) {
         ctx.server.log.warning(`configEpoch updated after importing slot ${slot}`);
       }
-      s.importingFrom[slot] = undefined;
+      s.setImporting(slot, undefined);
     }
   } else {
     return ctx.reply.error(
       "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
     );
   }
-  s.recountOpenSlots();
   cl.configChanged();
   ctx.reply.ok();
 }
@@ -250,10 +249,11 @@ function reset(ctx: Ctx, args: Uint8Array[], cl: Cluster): void {
   if (me.isMaster && ctx.server.dbs[0].size !== 0) {
     return ctx.reply.error("ERR CLUSTER RESET can't be called with master nodes containing keys");
   }
-  for (let i = 0; i < SLOTS; i++) {
-    s.migratingTo[i] = s.importingFrom[i] = undefined;
-    s.delSlot(i);
+  for (const i of [...s.open]) {
+    s.setMigrating(i, undefined);
+    s.setImporting(i, undefined);
   }
+  for (let i = 0; i < SLOTS; i++) s.delSlot(i);
   if (me.has(NF.slave)) {
     me.flags = (me.flags & ~NF.slave) | NF.master;
     me.masterId = undefined;
@@ -264,13 +264,12 @@ function reset(ctx: Ctx, args: Uint8Array[], cl: Cluster): void {
     s.rename(me, randomId());
     ctx.server.log.notice(`Node hard reset, now I'm ${me.id}`);
   }
-  s.recountOpenSlots();
   cl.configChanged();
   ctx.reply.ok();
 }
 
 function saveconfig(ctx: Ctx, _a: Uint8Array[], cl: Cluster): void {
-  if (cl.saveNow()) ctx.reply.ok();
+  if (cl.saveNow(true)) ctx.reply.ok();
   else ctx.reply.error("ERR error saving the cluster node config");
 }
 
@@ -321,8 +320,10 @@ function replicate(ctx: Ctx, args: Uint8Array[], cl: Cluster): void {
   }
   me.flags = (me.flags & ~NF.master) | NF.slave;
   me.masterId = n.id;
-  for (let i = 0; i < SLOTS; i++) s.migratingTo[i] = s.importingFrom[i] = undefined;
-  s.recountOpenSlots();
+  for (const i of [...s.open]) {
+    s.setMigrating(i, undefined);
+    s.setImporting(i, undefined);
+  }
   cl.configChanged();
   ctx.reply.ok();
 }
