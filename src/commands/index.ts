@@ -17,6 +17,7 @@ import { bitmapCommands } from "./bitmaps.ts";
 import { bitfieldCommands } from "./bitfield.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { streamCommands } from "./streams.ts";
 import { clusterCommands } from "./cluster.ts";
 import { sortCommands } from "./sort.ts";
 import { serverCommands } from "./server_cmds.ts";
@@ -43,6 +44,7 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...bitfieldCommands,
   ...hyperloglogCommands,
   ...pubsubCommands,
+  ...streamCommands,
   ...clusterCommands,
   ...sortCommands,
   ...serverCommands,
