@@ -14,6 +14,19 @@ const IMPLEMENTED = new Set([
   "port",
   "bind",
   "http-port",
+  // The change feed, notifications and observers (src/feed/, src/net/, issue 7).
+  "notify-keyspace-events",
+  "slowlog-log-slower-than",
+  "slowlog-max-len",
+  "latency-monitor-threshold",
+  "latency-tracking",
+  "latency-tracking-info-percentiles",
+  "tracking-table-max-keys",
+  "feed-ring-size",
+  "feed-value-max-bytes",
+  "feed-queue-max-events",
+  "feed-slow-consumer-timeout",
+  "ws-max-message-size",
   "dir",
   "databases",
   "loglevel",
@@ -44,6 +57,14 @@ const IMPLEMENTED = new Set([
   "cluster-allow-reads-when-down",
   "cluster-allow-pubsubshard-when-down",
   "cluster-auto-assign",
+  // The WAL (src/wal/).
+  "appendonly",
+  "appendfsync",
+  "appendfilename",
+  "appenddirname",
+  "aof-load-truncated",
+  "auto-aof-rewrite-percentage",
+  "auto-aof-rewrite-min-size",
 ]);
 
 type Extra = ParamFlags & { aliases?: string[] };
@@ -133,7 +154,8 @@ export const PARAMS: ParamDef[] = [
   bool("cluster-enabled", false, IMM),
   // Reredis: masters that meet with no slots split them evenly; new empty masters get a share.
   bool("cluster-auto-assign", true),
-  bool("appendonly", false, { denyLoading: true }),
+  // Reredis defaults: the WAL is on and every acknowledged write is durable (issue 6).
+  bool("appendonly", true, { denyLoading: true }),
   bool("cluster-allow-reads-when-down", false),
   bool("cluster-allow-pubsubshard-when-down", true),
   bool("crash-log-enabled", true),
@@ -197,7 +219,7 @@ export const PARAMS: ParamDef[] = [
     "allkeys-random",
     "noeviction",
   ]),
-  enumOf("appendfsync", "everysec", ["everysec", "always", "no"]),
+  enumOf("appendfsync", "always", ["everysec", "always", "no"]),
   enumOf("oom-score-adj", "no", ["no", "yes", "relative", "absolute"]),
   enumOf("acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"]),
   enumOf("sanitize-dump-payload", "no", ["no", "yes", "clients"]),
@@ -213,6 +235,15 @@ export const PARAMS: ParamDef[] = [
   int("databases", 16, 1, INT_MAX, IMM),
   int("port", 6379, 0, 65535, IMM),
   int("http-port", 8080, 0, 65535, IMM),
+  // Reredis: the change feed (docs/websocket.md). Events kept for `since` resumes; values bigger
+  // than this many bytes (or elements) are sent as truncated; events a WebSocket may fall behind
+  // before the oldest are dropped (`lagged`); seconds a socket may refuse data before it is closed.
+  int("feed-ring-size", 10000, 1, 10000000),
+  mem("feed-value-max-bytes", 4096, 0, 512 * 1024 * 1024),
+  int("feed-queue-max-events", 1000, 1, 10000000),
+  int("feed-slow-consumer-timeout", 30, 1, INT_MAX),
+  // Reredis: largest WebSocket message a client may send (bigger ones close the socket, 1009).
+  mem("ws-max-message-size", 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   int("io-threads", 1, 1, 128, IMM),
   int("auto-aof-rewrite-percentage", 100, 0, INT_MAX),
   int("cluster-replica-validity-factor", 10, 0, INT_MAX, {

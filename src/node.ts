@@ -7,8 +7,7 @@ import { startRespServer } from "./net/resp_server.ts";
 import { startHttpServer } from "./net/http.ts";
 import type { Transport } from "./net/socket.ts";
 import { REDIS_VERSION } from "./commands/table.ts";
-import { Aof, type FsyncPolicy } from "./wal/aof.ts";
-import { replayAof } from "./wal/replay.ts";
+import { startWal } from "./wal/lifecycle.ts";
 import { Cluster } from "./cluster/cluster.ts";
 import { installNotifications } from "./feed/notifications.ts";
 
@@ -28,6 +27,8 @@ export async function startNode(config: Config, opts: NodeOptions = {}): Promise
   );
   const binds = config.str("bind").split(" ").filter((b) => b !== "");
   const host = binds[0]?.replace(/^-/, "") ?? "127.0.0.1";
+  // Nothing may be written before the WAL has replayed and is logging: clients get -LOADING.
+  if (config.bool("appendonly")) server.loading = true;
   const transport = opts.transport ??
     (Deno.env.get("REREDIS_TRANSPORT") === "deno" ? "deno" : "node");
   await startRespServer(server, host, config.num("port"), transport);
@@ -36,20 +37,9 @@ export async function startNode(config: Config, opts: NodeOptions = {}): Promise
     await startHttpServer(server, host, httpPort);
   }
   if (config.bool("cluster-enabled")) await Cluster.start(server, host); // before keys load
-  if (config.bool("appendonly")) await startWal(server);
+  await startWal(server);
   server.startCron();
   log.notice(`Ready to accept connections tcp on ${host}:${server.ports.resp}`);
   if (server.ports.http) log.notice(`HTTP and web UI on http://${host}:${server.ports.http}/`);
   return server;
-}
-
-/** Opens the WAL directory, replays it (clients get -LOADING meanwhile), then starts appending. */
-async function startWal(server: Server): Promise<void> {
-  const aof = new Aof(server);
-  server.config.watch("appendfsync", (v) => (aof.policy = v as FsyncPolicy));
-  await aof.open();
-  await replayAof(server, aof);
-  await aof.start();
-  server.aof = aof;
-  server.shutdownHooks.push(() => aof.close());
 }

@@ -1,63 +1,72 @@
 // Persistence commands over the WAL: BGREWRITEAOF (compaction), and BGSAVE/SAVE/LASTSAVE, which
-// Reredis implements as a compaction too (the base file is its snapshot).
+// Reredis implements as a compaction too (the base file is its snapshot; there is no RDB file).
 
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
-import type { Server } from "../server/server.ts";
-import { AofRewrite, RewriteAborted } from "../wal/rewrite.ts";
+import { startRewrite, walState } from "../wal/lifecycle.ts";
+import { eqi } from "../util/bytes.ts";
 
-/** Starts a compaction unless one runs; resolves when it ends (rejects on failure). */
-export function startRewrite(server: Server): Promise<void> | undefined {
-  const aof = server.aof;
-  if (!aof || server.rewriteRunning) return undefined;
-  const rw = new AofRewrite(server, aof);
-  const started = Date.now();
-  server.rewriteRunning = rw.run().then(() => {
-    server.stats.aofLastRewriteStatus = "ok";
-    server.stats.aofLastRewriteSecs = Math.round((Date.now() - started) / 1000);
-  }).catch((e) => {
-    server.stats.aofLastRewriteStatus = "err";
-    const why = e instanceof RewriteAborted ? `aborted: ${e.message}` : String(e);
-    server.log.warning(`Background AOF rewrite failed: ${why}`);
-    throw e;
-  }).finally(() => {
-    server.rewriteRunning = undefined;
-  });
-  server.log.notice("Background append only file rewriting started");
-  return server.rewriteRunning;
-}
+const NO_WAL = "ERR Reredis saves through its append only file: enable it with appendonly yes";
 
 function bgrewriteaof(ctx: Ctx): void {
-  if (!ctx.server.aof) {
+  const server = ctx.server;
+  if (!server.aof) {
+    // Redis writes an AOF even when appendonly is off; Reredis has no log to compact then.
     ctx.reply.error("ERR Append only file is disabled (appendonly no): nothing to rewrite");
     return;
   }
-  if (ctx.server.rewriteRunning) {
+  if (server.rewriteRunning) {
     ctx.reply.error("ERR Background append only file rewriting already in progress");
     return;
   }
-  startRewrite(ctx.server)?.catch(() => {});
+  startRewrite(server)?.catch(() => {});
   ctx.reply.simple("Background append only file rewriting started");
 }
 
-function bgsave(ctx: Ctx): void {
-  if (!ctx.server.aof) {
-    ctx.reply.error("ERR Background saving needs appendonly yes in Reredis");
+function bgsave(ctx: Ctx, args: Uint8Array[]): void {
+  const server = ctx.server;
+  if (args.length > 2 || (args.length === 2 && !eqi(args[1], "schedule"))) {
+    ctx.reply.error("ERR syntax error");
     return;
   }
-  if (ctx.server.rewriteRunning) {
-    ctx.reply.simple("Background saving scheduled");
+  if (!server.aof) {
+    ctx.reply.error(NO_WAL);
     return;
   }
-  startRewrite(ctx.server)?.catch(() => {});
+  if (server.rewriteRunning) {
+    if (args.length === 2) {
+      walState(server).scheduled = true;
+      ctx.reply.simple("Background saving scheduled");
+    } else {
+      ctx.reply.error(
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+      );
+    }
+    return;
+  }
+  startRewrite(server)?.catch(() => {});
   ctx.reply.simple("Background saving started");
 }
 
-/** SAVE waits for a compaction to finish; the client is blocked, the server keeps serving. */
+/**
+ * SAVE: replies once a base holding the dataset as of this command is durable. The client waits;
+ * the server keeps serving others (Redis blocks everyone here).
+ */
 function save(ctx: Ctx): void {
-  const run = ctx.server.rewriteRunning ?? startRewrite(ctx.server);
-  if (!run) {
-    ctx.reply.error("ERR Background saving needs appendonly yes in Reredis");
+  const server = ctx.server;
+  if (!server.aof) {
+    ctx.reply.error(NO_WAL);
+    return;
+  }
+  if (server.rewriteRunning) {
+    ctx.reply.error("ERR Background save already in progress");
+    return;
+  }
+  const run = startRewrite(server)!;
+  if (ctx.inExec || !ctx.conn) {
+    // A reply can't wait inside EXEC or a script: the log holds every write already.
+    run.catch(() => {});
+    ctx.reply.ok();
     return;
   }
   ctx.blocked = true;
@@ -69,8 +78,7 @@ function save(ctx: Ctx): void {
 }
 
 function lastsave(ctx: Ctx): void {
-  const t = ctx.server.aof?.lastRewriteAt || ctx.server.startedAt;
-  ctx.reply.int(Math.floor(t / 1000));
+  ctx.reply.int(Math.floor(walState(ctx.server).lastSaveAt / 1000));
 }
 
 export const persistenceCommands: CommandDef[] = [

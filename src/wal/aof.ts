@@ -26,6 +26,9 @@ const EXEC = new TextEncoder().encode("*1\r\n$4\r\nEXEC\r\n");
 /** Fsync latency histogram bucket bounds in seconds (for /metrics). */
 export const FSYNC_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
 
+/** The durability gate after a final close: whatever replies come now wait for the exit. */
+const HOLD_FOREVER = { requiredEpoch: () => Number.MAX_SAFE_INTEGER, wait: () => {} };
+
 export class Aof {
   readonly dir: string;
   manifest: Manifest = { base: undefined, incrs: [], history: [] };
@@ -67,6 +70,10 @@ export class Aof {
   /** Reads the manifest, or creates an empty base + first incremental file when there is none. */
   async open(): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true });
+    // Leftovers of a rewrite or manifest write that a crash interrupted.
+    for await (const e of Deno.readDir(this.dir)) {
+      if (e.isFile && e.name.startsWith("temp-")) await Deno.remove(join(this.dir, e.name));
+    }
     let text: string | undefined;
     try {
       text = await Deno.readTextFile(join(this.dir, this.manifestName));
@@ -88,8 +95,61 @@ export class Aof {
   }
 
   async #persistManifest(): Promise<void> {
+    if (this.#orphans) return; // starting fresh: the old manifest stays until the first base
     await writeDurably(this.dir, this.manifestName, formatManifest(this.manifest));
   }
+
+  /**
+   * Files of a stale log (appendonly was off for a while): dropped from the manifest by the first
+   * rewrite, which must run before anything else is persisted. Undefined when not starting fresh.
+   */
+  #orphans: AofFileInfo[] | undefined;
+
+  /**
+   * CONFIG SET appendonly yes: logging restarts in a new incremental file while the files on disk
+   * describe an older dataset. The manifest on disk keeps naming them until the caller's rewrite
+   * installs a base (a crash before that loads the old data, as with Redis).
+   */
+  startFresh(): void {
+    const last = this.manifest.incrs[this.manifest.incrs.length - 1];
+    this.#orphans = [...this.manifest.incrs];
+    this.manifest.incrs = [{
+      name: `${this.baseName}.${(last?.seq ?? 0) + 1}.incr.aof`,
+      seq: (last?.seq ?? 0) + 1,
+      type: "i",
+    }];
+  }
+
+  /** True until a fresh start has its first base (see startFresh). */
+  get waitingForBase(): boolean {
+    return this.#orphans !== undefined;
+  }
+
+  /** Encoded records not written to the file yet (INFO aof_buffer_length). */
+  get bufferLength(): number {
+    return this.#enc.len;
+  }
+
+  /** True while an everysec fsync runs in the background (INFO aof_pending_bio_fsync). */
+  get fsyncInFlight(): boolean {
+    return this.#fsyncInFlightSince !== 0;
+  }
+
+  /** The sequence number the next base file gets. */
+  nextBaseSeq(): number {
+    return (this.manifest.base?.seq ?? 0) + 1;
+  }
+
+  /** Bytes of every file of the log: base, sealed incrementals and the open one (INFO, auto-rewrite). */
+  get currentSize(): number {
+    let n = this.manifest.base?.size ?? 0;
+    const incrs = this.manifest.incrs;
+    for (let i = 0; i < incrs.length - 1; i++) n += incrs[i].size ?? 0;
+    return n + this.incrSize;
+  }
+
+  /** The log's size after the last rewrite (or at start): auto-rewrite measures growth from it. */
+  rewriteBaseSize = 0;
 
   /** The files replay reads, in order. */
   files(): AofFileInfo[] {
@@ -103,6 +163,7 @@ export class Aof {
     this.#file = await Deno.open(path, { append: true, create: true });
     this.incrSize = (await this.#file.stat()).size;
     this.baseSize = this.manifest.base?.size ?? 0;
+    this.rewriteBaseSize = this.currentSize;
     this.#lastDb = -1;
     this.#unsubscribe = this.server.wp.subscribe((rec) => this.append(rec));
     this.server.durability = this;
@@ -263,33 +324,42 @@ export class Aof {
     const old = [
       ...(this.manifest.base ? [this.manifest.base] : []),
       ...this.manifest.incrs.slice(0, -1),
+      ...(this.#orphans ?? []),
     ];
     this.manifest.base = base;
     this.manifest.incrs = this.manifest.incrs.slice(-1);
+    this.#orphans = undefined;
     await this.#persistManifest();
     this.baseSize = base.size ?? 0;
+    this.rewriteBaseSize = this.currentSize;
     for (const f of old) await Deno.remove(join(this.dir, f.name)).catch(() => {});
     this.lastRewriteAt = Date.now();
   }
 
   lastRewriteAt = 0;
 
-  /** Writes and fsyncs everything pending (SHUTDOWN, tests). */
+  /** Resolves once everything appended before the call is written (and fsynced). */
   async drain(): Promise<void> {
-    while (this.#flushing || this.#enc.len > 0) {
-      if (!this.#flushing) await this.#flush();
-      else await new Promise((r) => setTimeout(r, 1));
+    for (;;) {
+      while (this.#flushing) await new Promise((r) => setTimeout(r, 1));
+      if (this.#enc.len === 0 || !this.#file) break;
+      await this.#flush();
     }
     if (this.#file && this.policy !== "always") await this.#fsync();
-    this.durable = this.#epoch - 1;
-    this.#release();
   }
 
-  async close(): Promise<void> {
-    await this.drain();
+  /**
+   * Stops logging: later writes are not recorded; everything before is written and fsynced.
+   * `final` (shutdown): replies produced from now on are never sent, so no client is told OK
+   * about a write that missed the log while the process exits.
+   */
+  async close(final = false): Promise<void> {
     this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     clearInterval(this.#everysecTimer);
-    if (this.server.durability === this) this.server.durability = undefined;
+    if (final) this.server.durability = HOLD_FOREVER;
+    else if (this.server.durability === this) this.server.durability = undefined;
+    await this.drain();
     for (const c of this.#waiting) c.releaseHeld(Infinity);
     this.#waiting.clear();
     this.#file?.close();

@@ -3,15 +3,17 @@
 // record is truncated (aof-load-truncated yes); damage anywhere else stops start-up.
 
 import { join } from "node:path";
-import { ProtocolError, RequestParser } from "../resp/parser.ts";
+import { setImmediate } from "node:timers";
 import type { Server } from "../server/server.ts";
 import { bytesToLatin1 } from "../util/numbers.ts";
 import { lowerAscii } from "../util/bytes.ts";
 import { Aof } from "./aof.ts";
 import type { AofFileInfo } from "./manifest.ts";
+import { RecordFormatError, RecordReader } from "./record_reader.ts";
 
 export class AofLoadError extends Error {}
 
+/** Longest stretch of replay between two turns of the loop (clients get -LOADING meanwhile). */
 const SLICE_MS = 10;
 const CHUNK = 4 << 20;
 
@@ -21,13 +23,15 @@ export interface LoadStats {
   ms: number;
 }
 
-/** Replays every file of the manifest into the server. Throws AofLoadError on fatal damage. */
+/**
+ * Replays every file of the manifest into the server (the caller holds `server.loading`, so
+ * clients get -LOADING meanwhile). Throws AofLoadError on fatal damage.
+ */
 export async function replayAof(server: Server, aof: Aof): Promise<LoadStats> {
   const log = server.log;
   const t0 = performance.now();
   const total: LoadStats = { commands: 0, bytes: 0, ms: 0 };
   const files = aof.files();
-  server.loading = true;
   server.wp.muted = true;
   server.loadingProgress = { startedAt: Date.now(), loadedBytes: 0, totalBytes: 0 };
   for (const f of files) {
@@ -47,7 +51,6 @@ export async function replayAof(server: Server, aof: Aof): Promise<LoadStats> {
       );
     }
   } finally {
-    server.loading = false;
     server.wp.muted = false;
     server.loadingProgress = undefined;
   }
@@ -95,48 +98,51 @@ async function replayFile(
   const client = server.internalClient();
   client.loader = true;
   client.reply.enabled = false;
-  const parser = new RequestParser({ maxBulkLen: Infinity, authRequired: false });
-  const buf = new Uint8Array(CHUNK);
+  const reader = new RecordReader();
   let fed = 0;
-  let validUpTo = 0;
   let multiStart = -1;
   let commands = 0;
   let lastLog = Date.now();
   let sliceStart = performance.now();
   try {
     for (;;) {
-      const n = await file.read(buf);
+      // A fresh chunk each time: commands may keep views into what they were given.
+      const chunk = new Uint8Array(CHUNK);
+      const n = await file.read(chunk);
       if (n === null) break;
-      parser.feed(buf.slice(0, n));
+      if (fed === 0 && isRdbPreamble(chunk.subarray(0, n))) {
+        throw new AofLoadError(
+          `The AOF file ${info.name} starts with an RDB preamble (written by redis-server with aof-use-rdb-preamble yes): Reredis reads RESP AOF files only. Rewrite it with aof-use-rdb-preamble no first.`,
+        );
+      }
+      reader.feed(chunk.subarray(0, n));
       fed += n;
       for (;;) {
+        const at = reader.offset;
         let args: Uint8Array[] | null;
         try {
-          args = parser.next();
+          args = reader.next();
         } catch (e) {
-          if (e instanceof ProtocolError) {
-            throw new AofLoadError(
-              `Bad file format reading the append only file ${info.name} at offset ${validUpTo}: make a backup of your AOF file, then use 'reredis check-wal --fix <dir>'`,
-            );
-          }
-          throw e;
+          if (!(e instanceof RecordFormatError)) throw e;
+          throw new AofLoadError(
+            `Bad file format reading the append only file ${info.name} at offset ${e.offset} (${e.reason}): make a backup of your AOF file, then use 'reredis check-wal --fix ${aof.dir}'`,
+          );
         }
         if (args === null) break;
-        const offset = fed - parser.buffered;
         const name = lowerAscii(args[0]);
         if (!server.table.get(name)) {
           throw new AofLoadError(
             `Unknown command '${
               bytesToLatin1(args[0])
-            }' reading the append only file ${info.name} at offset ${validUpTo}`,
+            }' reading the append only file ${info.name} at offset ${at}`,
           );
         }
-        if (name === "multi") multiStart = validUpTo;
+        if (name === "multi") multiStart = at;
         server.execute(client, args);
         if (name === "exec") multiStart = -1;
-        validUpTo = offset;
         commands++;
-        if (performance.now() - sliceStart > SLICE_MS) {
+        if ((commands & 63) === 0 && performance.now() - sliceStart > SLICE_MS) {
+          const offset = reader.offset;
           server.loadingProgress!.loadedBytes = total.bytes + offset;
           if (Date.now() - lastLog >= 1000) {
             lastLog = Date.now();
@@ -148,7 +154,7 @@ async function replayFile(
               } keys, ${mb.toFixed(1)} MB read (${(mb / secs).toFixed(1)} MB/s)`,
             );
           }
-          await new Promise((r) => setTimeout(r, 0));
+          await yieldToLoop();
           sliceStart = performance.now();
         }
       }
@@ -157,13 +163,13 @@ async function replayFile(
     file.close();
     server.removeClient(client);
   }
-  const torn = parser.buffered > 0 || multiStart >= 0;
+  const torn = reader.pending > 0 || multiStart >= 0;
   if (torn) {
-    const cut = multiStart >= 0 ? multiStart : validUpTo;
+    const cut = multiStart >= 0 ? multiStart : reader.offset;
     if (multiStart >= 0 && client.multi) client.multi = undefined;
     if (!isLast || info.type !== "i" || !server.config.bool("aof-load-truncated")) {
       throw new AofLoadError(
-        `Unexpected end of file reading the append only file ${info.name}. You can: 1) Make a backup of your AOF file, then use 'reredis check-wal --fix <dir>'. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
+        `Unexpected end of file reading the append only file ${info.name} at offset ${cut}. You can: 1) Make a backup of your AOF file, then use 'reredis check-wal --fix ${aof.dir}'. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
       );
     }
     log.warning(`!!! Warning: short read while loading the AOF file ${info.name}!!!`);
@@ -174,4 +180,15 @@ async function replayFile(
   total.commands += commands;
   total.bytes += fed;
   return { commands, bytes: fed, ms: performance.now() - t0 };
+}
+
+const RDB_MAGIC = [82, 69, 68, 73, 83]; // "REDIS"
+
+function isRdbPreamble(b: Uint8Array): boolean {
+  return b.length >= 5 && RDB_MAGIC.every((c, i) => b[i] === c);
+}
+
+/** Lets sockets and timers run (setImmediate: no 1 ms timer clamp between slices). */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }

@@ -1,36 +1,52 @@
 // Compaction without fork and without stopping the loop. At one synchronous instant T the WAL
 // switches to a new incremental file and copy-on-write starts: from then on, before any command
-// (or expiry) mutates a key the rewrite has not visited yet, the key's pre-image (its state at T,
-// or "absent") is written to the new base first. The scan writes every other key as it finds it,
-// in slices of ≤ 2 ms. So the base holds exactly the dataset at T, and base + new incremental
-// replays to the live state: no write is applied twice (a later INCR or APPEND lands only in the
-// incremental file) and none is lost. Old files are deleted only after the new manifest is durable.
+// (or expiry) mutates a key the rewrite has not visited yet, the key is captured as it was at T
+// (or noted absent). The scan captures every other key as it finds it. Captures are cheap copies
+// of references (element strings are immutable), encoded to the new base later in slices of
+// ≤ 2 ms. So the base holds exactly the dataset at T, and base + new incremental replays to the
+// live state: no write is applied twice (a later INCR or APPEND lands only in the incremental
+// file) and none is lost. Old files are deleted only after the new manifest is durable.
 // Anything that cannot be copy-on-written cheaply (FLUSHALL, SWAPDB) aborts the rewrite, which is
 // always safe: the manifest still lists the old base, the old and the new incremental files.
 
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { ReplyWriter } from "../resp/writer.ts";
 import type { Server } from "../server/server.ts";
 import type { Db } from "../store/db.ts";
-import { fromKey } from "../util/bytes.ts";
-import { Aof } from "./aof.ts";
-import { rewriteKey } from "./rewrite_value.ts";
+import type { Aof } from "./aof.ts";
+import { type Arg, captureKey } from "./rewrite_value.ts";
 import { syncDir } from "./manifest.ts";
+import { yieldToLoop } from "./replay.ts";
 
 const SLICE_MS = 2;
+/** Commands encoded between two looks at the clock. */
+const ENCODE_BATCH = 32;
 const WRITE_CHUNK = 1 << 20;
 
 export class RewriteAborted extends Error {}
 
+interface Capture {
+  db: number;
+  commands: Iterator<Arg[]>;
+}
+
 export class AofRewrite {
   #visited: Set<string>[];
+  /** Captured keys whose commands are not all encoded yet, oldest first (from #head). */
+  #captures: Capture[] = [];
+  #head = 0;
   #enc = new ReplyWriter();
   #lastDb = -1;
   #aborted: string | undefined;
   #file: Deno.FsFile | undefined;
+  #size = 0;
+  #crc = 0;
   keysWritten = 0;
-  /** Longest time one slice (or one copy-on-write) kept the loop, in ms. */
+  /** Longest time one slice, or one copy-on-write capture, kept the loop (ms). */
   longestSliceMs = 0;
+  longestCaptureMs = 0;
+  readonly startedAt = Date.now();
 
   constructor(readonly server: Server, readonly aof: Aof) {
     this.#visited = server.dbs.map(() => new Set<string>());
@@ -38,9 +54,12 @@ export class AofRewrite {
 
   /** Called before a write touches `key` in db `dbId` (and for every db when `dbId` is -1). */
   beforeWrite(dbId: number, key: string): void {
+    const t0 = performance.now();
     if (dbId < 0) {
       for (const db of this.server.dbs) this.#visit(db, key);
     } else this.#visit(this.server.dbs[dbId], key);
+    const ms = performance.now() - t0;
+    if (ms > this.longestCaptureMs) this.longestCaptureMs = ms;
   }
 
   /** A change that can't be copied key by key (FLUSHALL, SWAPDB…): give up this rewrite. */
@@ -55,59 +74,102 @@ export class AofRewrite {
     const v = db.dict.get(key);
     if (v === undefined) return;
     const at = db.expires.get(key);
+    // Logically gone already; replay gets the DEL from the incremental file if it happens.
     if (at !== undefined && at <= Date.now()) return;
-    if (db.id !== this.#lastDb) {
-      this.#enc.array(2);
-      this.#enc.bulkBinary("SELECT");
-      this.#enc.bulkBinary(String(db.id));
-      this.#lastDb = db.id;
-    }
-    rewriteKey(fromKey(key), v, at, (argv) => {
-      this.#enc.array(argv.length);
-      for (const a of argv) this.#enc.bulk(a);
-    });
+    this.#captures.push({ db: db.id, commands: captureKey(key, v, at) });
     this.keysWritten++;
+  }
+
+  /** Encodes captured commands until the clock says stop; false when nothing is left. */
+  #encodeSome(deadline: number): boolean {
+    const caps = this.#captures;
+    while (this.#head < caps.length) {
+      const cap = caps[this.#head];
+      for (let n = 0; n < ENCODE_BATCH; n++) {
+        const r = cap.commands.next();
+        if (r.done) {
+          caps[this.#head++] = undefined as unknown as Capture;
+          break;
+        }
+        this.#encode(cap.db, r.value);
+      }
+      if (performance.now() >= deadline) break;
+    }
+    if (this.#head === caps.length) {
+      caps.length = 0;
+      this.#head = 0;
+      return false;
+    }
+    if (this.#head > 4096 && this.#head * 2 > caps.length) {
+      this.#captures = caps.slice(this.#head);
+      this.#head = 0;
+    }
+    return true;
+  }
+
+  #encode(db: number, argv: Arg[]): void {
+    const enc = this.#enc;
+    if (db !== this.#lastDb) {
+      enc.array(2);
+      enc.bulkBinary("SELECT");
+      enc.bulkBinary(String(db));
+      this.#lastDb = db;
+    }
+    enc.array(argv.length);
+    for (const a of argv) typeof a === "string" ? enc.bulkBinary(a) : enc.bulk(a);
   }
 
   /** Runs the whole rewrite; resolves when the new base is in the manifest. */
   async run(): Promise<void> {
     const server = this.server;
     const aof = this.aof;
-    const seq = (aof.manifest.base?.seq ?? 0) + 1;
+    const seq = aof.nextBaseSeq();
     const baseName = `${aof.baseName}.${seq}.base.aof`;
     const tmpPath = join(aof.dir, `temp-rewriteaof-${Deno.pid}.aof`);
     this.#file = await Deno.open(tmpPath, { write: true, create: true, truncate: true });
     const t0 = performance.now();
     try {
       await aof.switchIncr(() => (server.rewrite = this));
-      for (const db of server.dbs) {
-        let cursor = 0;
-        do {
-          const start = performance.now();
-          while (performance.now() - start < SLICE_MS) {
-            cursor = db.index.scan(cursor, (key) => this.#visit(db, key));
-            if (cursor === 0) break;
+      let dbIndex = 0;
+      let cursor = 0;
+      let scanning = true;
+      const visit = (key: string) => this.#visit(server.dbs[dbIndex], key);
+      for (;;) {
+        const start = performance.now();
+        const deadline = start + SLICE_MS;
+        let busy = true;
+        while (performance.now() < deadline) {
+          if (this.#encodeSome(deadline)) continue;
+          if (!scanning) {
+            busy = false;
+            break;
           }
-          this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - start);
-          if (this.#aborted) throw new RewriteAborted(this.#aborted);
-          if (this.#enc.len >= WRITE_CHUNK) await this.#writeOut();
-          else await new Promise((r) => setTimeout(r, 0));
-        } while (cursor !== 0);
+          cursor = server.dbs[dbIndex].index.scan(cursor, visit);
+          if (cursor === 0 && ++dbIndex === server.dbs.length) {
+            // Every key that existed at T is captured: later writes only need the new incr file.
+            scanning = false;
+            server.rewrite = undefined;
+          }
+        }
+        this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - start);
+        if (this.#aborted) throw new RewriteAborted(this.#aborted);
+        if (!busy) break;
+        if (this.#enc.len >= WRITE_CHUNK) await this.#writeOut();
+        else await yieldToLoop();
       }
-      // Every key that existed at T is in the base now: later writes only need the new incr file.
-      server.rewrite = undefined;
       await this.#writeOut();
       await this.#file.sync();
       this.#file.close();
       this.#file = undefined;
       await Deno.rename(tmpPath, join(aof.dir, baseName));
       await syncDir(aof.dir);
-      const sum = await Aof.checksum(join(aof.dir, baseName));
-      await aof.installBase({ name: baseName, seq, type: "b", ...sum });
+      await aof.installBase({ name: baseName, seq, type: "b", size: this.#size, crc32: this.#crc });
       server.log.notice(
         `Background AOF rewrite finished successfully: ${this.keysWritten} keys in ${
           ((performance.now() - t0) / 1000).toFixed(3)
-        } s (longest slice ${this.longestSliceMs.toFixed(2)} ms)`,
+        } s (longest slice ${this.longestSliceMs.toFixed(2)} ms, longest capture ${
+          this.longestCaptureMs.toFixed(2)
+        } ms)`,
       );
     } catch (e) {
       if (server.rewrite === this) server.rewrite = undefined;
@@ -120,6 +182,8 @@ export class AofRewrite {
   async #writeOut(): Promise<void> {
     if (this.#enc.len === 0) return;
     let b = this.#enc.take();
+    this.#crc = crc32(b, this.#crc);
+    this.#size += b.length;
     while (b.length) b = b.subarray(await this.#file!.write(b));
   }
 }

@@ -1,11 +1,26 @@
 // How one key is written into a compacted base file: the fewest plain Redis commands that rebuild
 // it (SET, RPUSH, HSET, SADD, ZADD …, then PEXPIREAT), as Redis's rewriteAppendOnlyFile does, so
-// the base stays a valid AOF that redis-server can load. Collection types register their writer.
+// the base stays a valid AOF that redis-server can load.
+//
+// A key is *captured* at one instant (its elements copied by reference: element strings are
+// immutable) and *encoded* later, possibly over several slices of the loop: so a big collection
+// neither stalls the loop nor needs locking against the writes that come after its capture.
 
+import { ListValue } from "../store/list.ts";
+import { RedisHash } from "../store/hash.ts";
+import { RedisSet } from "../store/set.ts";
+import { ZSet } from "../store/zset.ts";
 import { MutableString, type RedisCollection, type Value } from "../store/types.ts";
-import { utf8 } from "../util/bytes.ts";
+import { formatDouble } from "../util/numbers.ts";
+import { fromKey, utf8 } from "../util/bytes.ts";
 
+/** A command argument: bytes, or a latin1 binary string (one char per byte, as keys are held). */
+export type Arg = Uint8Array | string;
 export type Emit = (argv: Uint8Array[]) => void;
+/**
+ * A rewriter for a type without a built-in one (streams): emits every command synchronously.
+ * Arguments are encoded at once, so they may be views.
+ */
 export type CollectionRewriter = (key: Uint8Array, value: RedisCollection, emit: Emit) => void;
 
 const rewriters = new Map<string, CollectionRewriter>();
@@ -13,44 +28,69 @@ const rewriters = new Map<string, CollectionRewriter>();
 /** Redis batches collection elements 64 per command (AOF_REWRITE_ITEMS_PER_CMD). */
 export const ITEMS_PER_CMD = 64;
 
+/** Lets a type module (src/store/stream_codec.ts) say how its values are rewritten. */
 export function registerRewriter(type: RedisCollection["type"], fn: CollectionRewriter): void {
   rewriters.set(type, fn);
 }
 
 const SET = utf8("SET");
+const RPUSH = utf8("RPUSH");
+const HSET = utf8("HSET");
+const SADD = utf8("SADD");
+const ZADD = utf8("ZADD");
 const PEXPIREAT = utf8("PEXPIREAT");
 
-/** Emits the commands that recreate `key` with `value` and its expire time. */
-export function rewriteKey(
-  key: Uint8Array,
+/**
+ * Captures `key` (a binary string) as it is now and returns the commands that recreate it, to be
+ * consumed at any later time. `expireAt` is its absolute expire time in ms, if any.
+ */
+export function captureKey(
+  key: string,
   value: Value,
   expireAt: number | undefined,
-  emit: Emit,
-): void {
-  if (value instanceof Uint8Array) emit([SET, key, value]);
-  else if (value instanceof MutableString) emit([SET, key, value.bytes()]);
-  else {
+): Iterator<Arg[]> {
+  let body: Iterable<Arg[]>;
+  if (value instanceof Uint8Array) body = [[SET, key, value]]; // stored strings are never mutated
+  else if (value instanceof MutableString) body = [[SET, key, value.bytes().slice()]];
+  else if (value instanceof ListValue) body = batched([RPUSH, key], [...value.values()], 1);
+  else if (value instanceof RedisHash) {
+    const flat: string[] = [];
+    value.forEach((f, v) => flat.push(f, v));
+    body = batched([HSET, key], flat, 2);
+  } else if (value instanceof RedisSet) body = batched([SADD, key], value.toArray(), 1);
+  else if (value instanceof ZSet) {
+    const flat: (string | number)[] = [];
+    value.forEach((m, s) => flat.push(s, m));
+    body = batched([ZADD, key], flat, 2);
+  } else {
     const fn = rewriters.get(value.type);
     if (!fn) throw new Error(`no AOF rewriter registered for type ${value.type}`);
-    fn(key, value, emit);
+    const cmds: Arg[][] = [];
+    // Copied: a registered rewriter may emit views into the live value.
+    fn(fromKey(key), value, (argv) => cmds.push(argv.map((a) => a.slice())));
+    body = cmds;
   }
-  if (expireAt !== undefined) emit([PEXPIREAT, key, utf8(String(expireAt))]);
+  return withExpire(body, key, expireAt);
+}
+
+function* withExpire(body: Iterable<Arg[]>, key: string, at: number | undefined): Iterator<Arg[]> {
+  yield* body;
+  if (at !== undefined) yield [PEXPIREAT, key, String(at)];
 }
 
 /**
- * Emits `head…` commands with `items` appended in batches of ITEMS_PER_CMD (each item may be
- * several arguments, e.g. a field and its value).
+ * `head…` commands with `flat` appended ITEMS_PER_CMD items at a time; an item is `width`
+ * consecutive entries (a field and its value; a score and its member). Numbers are scores.
  */
-export function emitBatched(head: Uint8Array[], items: Iterable<Uint8Array[]>, emit: Emit): void {
-  let batch: Uint8Array[] = [...head];
-  let n = 0;
-  for (const item of items) {
-    for (const a of item) batch.push(a);
-    if (++n === ITEMS_PER_CMD) {
-      emit(batch);
-      batch = [...head];
-      n = 0;
+function* batched(head: Arg[], flat: (string | number)[], width: number): Iterable<Arg[]> {
+  const step = ITEMS_PER_CMD * width;
+  for (let i = 0; i < flat.length; i += step) {
+    const end = Math.min(flat.length, i + step);
+    const argv: Arg[] = head.slice();
+    for (let j = i; j < end; j++) {
+      const a = flat[j];
+      argv.push(typeof a === "number" ? formatDouble(a) : a);
     }
+    yield argv;
   }
-  if (n > 0) emit(batch);
 }
