@@ -53,33 +53,14 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   try {
     for (let i = 0; i < o.nodes; i++) {
       const port = ports[i];
-      const dir = join(o.dir, String(port));
-      await Deno.mkdir(dir, { recursive: true });
-      const args = [
-        "run",
-        "-A",
-        MAIN,
-        "--port",
-        String(port),
+      const extra = [
         "--http-port",
         String(o.httpPort ? o.httpPort + i : 0),
-        "--cluster-enabled",
-        "yes",
         "--cluster-node-timeout",
         String(o.nodeTimeout),
-        "--dir",
-        dir,
         ...o.extra,
       ];
-      const proc = new Deno.Command(Deno.execPath(), {
-        args,
-        stdout: "piped",
-        stderr: "piped",
-        stdin: "null",
-      }).spawn();
-      procs.push(proc);
-      pipeLines(proc.stdout, `[${port}] `, o.log);
-      pipeLines(proc.stderr, `[${port}] `, o.log);
+      procs.push(await spawnNode(port, join(o.dir, String(port)), extra, o.log));
     }
     for (const port of ports) await waitForPing(port, 30_000);
     const first = await RespClient.connect(ports[0]);
@@ -97,6 +78,27 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     await stop();
     throw e;
   }
+}
+
+/** Starts one cluster-enabled node process on `port` with its data in `dir`. */
+export async function spawnNode(
+  port: number,
+  dir: string,
+  extra: string[],
+  log?: (line: string) => void,
+): Promise<Deno.ChildProcess> {
+  await Deno.mkdir(dir, { recursive: true });
+  const args = ["run", "-A", MAIN, "--port", String(port), "--cluster-enabled", "yes"];
+  args.push("--dir", dir, ...extra);
+  const proc = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  pipeLines(proc.stdout, `[${port}] `, log);
+  pipeLines(proc.stderr, `[${port}] `, log);
+  return proc;
 }
 
 function pipeLines(
@@ -119,7 +121,7 @@ function pipeLines(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForPing(port: number, ms: number): Promise<void> {
+export async function waitForPing(port: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     try {
