@@ -19,6 +19,8 @@ import { hyperloglogCommands } from "./hyperloglog.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { streamCommands } from "./streams.ts";
 import { clusterCommands } from "./cluster.ts";
+import { scriptingCommands } from "./scripting.ts";
+import { functionCommands } from "./functions.ts";
 import { sortCommands } from "./sort.ts";
 import { serverCommands } from "./server_cmds.ts";
 import { commandCommands } from "./command_cmd.ts";
@@ -46,6 +48,8 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...pubsubCommands,
   ...streamCommands,
   ...clusterCommands,
+  ...scriptingCommands,
+  ...functionCommands,
   ...sortCommands,
   ...serverCommands,
   ...commandCommands,

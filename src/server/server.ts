@@ -73,6 +73,8 @@ export class Server {
   readonly startupMemory = Deno.memoryUsage().heapUsed + Deno.memoryUsage().external;
   /** Set while a script runs past busy-reply-threshold: the -BUSY reply for other commands. */
   busyReply: string | undefined;
+  /** Observers of every command run, called after it ran (MONITOR, SLOWLOG, latency, tracking). */
+  readonly callHooks: ((c: Client, cmd: Command, args: Uint8Array[], usec: number) => void)[] = [];
   /** The ports actually bound (known after listen). */
   ports = { resp: 0, http: 0 };
   /**
@@ -355,6 +357,7 @@ export class Server {
   }
 
   cron(): void {
+    if (this.busyReply !== undefined) return; // a suspended script: time stands still for its keys
     if (this.activeExpireEnabled) activeExpireCycle(this);
     for (const db of this.dbs) db.index.rehashFor(1);
     this.stats.sampleOps();

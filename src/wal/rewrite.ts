@@ -26,6 +26,12 @@ const WRITE_CHUNK = 1 << 20;
 
 export class RewriteAborted extends Error {}
 
+/**
+ * State outside the keyspace that a new base must recreate (function libraries): producers of
+ * commands, called at the rewrite's instant T and written before any key.
+ */
+export const rewriteExtras: ((server: Server) => Uint8Array[][])[] = [];
+
 interface Capture {
   db: number;
   commands: Iterator<Arg[]>;
@@ -129,7 +135,15 @@ export class AofRewrite {
     this.#file = await Deno.open(tmpPath, { write: true, create: true, truncate: true });
     const t0 = performance.now();
     try {
-      await aof.switchIncr(() => (server.rewrite = this));
+      await aof.switchIncr(() => {
+        server.rewrite = this;
+        for (const extra of rewriteExtras) {
+          for (const argv of extra(server)) {
+            this.#enc.array(argv.length);
+            for (const a of argv) this.#enc.bulk(a);
+          }
+        }
+      });
       let dbIndex = 0;
       let cursor = 0;
       let scanning = true;
