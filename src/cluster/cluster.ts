@@ -20,6 +20,7 @@ import { SLOTS } from "./slots.ts";
 import { Gossip } from "./gossip.ts";
 import { installRouting } from "./routing.ts";
 import { AutoAssign } from "./auto_assign.ts";
+import { bridgePublish } from "./pubsub_bridge.ts";
 
 const clusters = new WeakMap<Server, Cluster>();
 
@@ -95,6 +96,7 @@ export class Cluster {
     me.ip = cfg.str("cluster-announce-ip") || (isWildcard(host) ? me.ip : host);
     me.hostname = cfg.str("cluster-announce-hostname");
     installRouting(c);
+    bridgePublish(c);
     c.saveNow();
     c.updateState();
     c.#cron = setInterval(() => c.cron(), 100);

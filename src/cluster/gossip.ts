@@ -132,6 +132,14 @@ export class Gossip {
     this.#broadcast(msg);
   }
 
+  /** PUBLISH to every other node (they deliver to their own subscribers). */
+  broadcastPublish(channel: string, message: string): void {
+    const msg = this.cluster.header("publish");
+    msg.channel = channel;
+    msg.message = message;
+    this.#broadcast(msg);
+  }
+
   #broadcast(msg: BusMessage): void {
     for (const n of this.state.nodes.values()) {
       if (n.link && !n.has(NF.handshake)) this.#send(n.link as BusLink, msg);
