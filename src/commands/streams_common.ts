@@ -85,7 +85,7 @@ export function replyEntry(ctx: Ctx, node: StreamNode, i: number): void {
   r.bulkBinary(node.idAt(i).toString());
   const fv = node.fieldsValues(i);
   r.array(fv.length);
-  for (const b of fv) r.bulk(b);
+  for (const b of fv) typeof b === "string" ? r.bulkBinary(b) : r.bulk(b);
 }
 
 /** Live entries in [start, end] (at most `count`, 0 = all), collected for a counted reply. */

@@ -104,7 +104,7 @@ export class Stream implements RedisCollection {
     }
     if (!tail) {
       const fields: Uint8Array[] = [];
-      for (let i = 0; i < pairs; i++) fields.push(argv[from + 2 * i].slice());
+      for (let i = 0; i < pairs; i++) fields.push(argv[from + 2 * i]);
       tail = new StreamNode(id, fields);
       this.nodes.push(tail);
     }
@@ -135,7 +135,7 @@ export class Stream implements RedisCollection {
     if (this.length === 0) return undefined;
     const node = this.nodes[this.#nodeFor(id)];
     const i = node.lowerBound(id);
-    return i < node.count && node.cmpAt(i, id) === 0 ? { node, i } : undefined;
+    return node.hasAt(i, id) ? { node, i } : undefined;
   }
 
   /** streamDeleteItem: turns a live entry into a tombstone (dropping the node when it empties). */
@@ -144,7 +144,7 @@ export class Stream implements RedisCollection {
     const ni = this.#nodeFor(id);
     const node = this.nodes[ni];
     const i = node.lowerBound(id);
-    if (i >= node.count || node.cmpAt(i, id) !== 0) return false;
+    if (!node.hasAt(i, id)) return false;
     if (node.count === 1) this.nodes.splice(ni, 1);
     else node.removeRange(i, i + 1);
     this.length--;
@@ -227,20 +227,18 @@ export class Stream implements RedisCollection {
       let i = ns[k].lowerBound(start);
       for (; k < ns.length; k++, i = 0) {
         const n = ns[k];
-        for (; i < n.count; i++) {
-          if (n.cmpAt(i, end) > 0) return;
-          if (fn(n, i) === false) return;
-        }
+        const stop = n.upperBound(end);
+        for (; i < stop; i++) if (fn(n, i) === false) return;
+        if (stop < n.count) return;
       }
     } else {
       let k = this.#nodeFor(end);
       let i = ns[k].upperBound(end) - 1;
       for (; k >= 0; k--, i = k >= 0 ? ns[k].count - 1 : 0) {
         const n = ns[k];
-        for (; i >= 0; i--) {
-          if (n.cmpAt(i, start) < 0) return;
-          if (fn(n, i) === false) return;
-        }
+        const stop = n.lowerBound(start);
+        for (; i >= stop; i--) if (fn(n, i) === false) return;
+        if (stop > 0) return;
       }
     }
   }

@@ -60,15 +60,16 @@ registerCodec({
     for (const n of s.nodes) {
       putId(out, n.master);
       out.uint(n.masterFields.length);
-      for (const f of n.masterFields) out.bytes(f);
+      for (const f of n.masterFields) out.binary(f);
       out.uint(n.deleted);
       out.uint(n.entryBytes);
       putId(out, n.lastId);
       out.uint(n.count);
       for (let i = 0; i < n.count; i++) {
         putId(out, n.idAt(i));
-        const end = i + 1 < n.count ? n.offs[i + 1] : n.dataLen;
-        out.bytes(n.data.subarray(n.offs[i], end));
+        const [same, body] = n.rawAt(i);
+        out.u8(same ? 1 : 0);
+        out.bytes(body);
       }
     }
     const groups = s.sortedGroups();
@@ -104,28 +105,25 @@ registerCodec({
     for (let k = 0; k < nodeCount; k++) {
       const master = getId(inp);
       const fields: Uint8Array[] = [];
-      for (let f = inp.uint(); f > 0; f--) fields.push(inp.bytes());
+      for (let f = inp.uint(); f > 0; f--) fields.push(fromKey(inp.binary()));
       const node = new StreamNode(master, fields, 1);
-      node.deleted = inp.uint();
-      node.entryBytes = inp.uint();
-      node.lastId = getId(inp);
+      const deleted = inp.uint();
+      const entryBytes = inp.uint();
+      const lastId = getId(inp);
       const count = inp.uint();
-      const ids = new Uint32Array(count * 4);
-      const offs = new Uint32Array(count);
-      const bodies: Uint8Array[] = [];
-      let bytes = 0;
+      let prev: StreamId | undefined;
       for (let i = 0; i < count; i++) {
         const id = getId(inp);
-        ids.set([id.msHi, id.msLo, id.seqHi, id.seqLo], i * 4);
+        const same = inp.u8();
         const body = inp.bytes();
-        if (body.length === 0) throw new DumpFormatError("empty stream entry");
-        offs[i] = bytes;
-        bytes += body.length;
-        bodies.push(body);
+        if (same > 1 || body.length === 0 || (prev && id.compare(prev) <= 0)) {
+          throw new DumpFormatError("bad stream entry");
+        }
+        node.appendRaw(id, same === 1, body);
+        prev = id;
       }
-      const data = new Uint8Array(bytes);
-      for (let i = 0; i < count; i++) data.set(bodies[i], offs[i]);
-      Object.assign(node, { ids, offs, data, dataLen: bytes, count });
+      node.shrink();
+      Object.assign(node, { deleted, entryBytes, lastId });
       live += count;
       s.nodes.push(node);
     }
@@ -163,7 +161,10 @@ registerRewriter("stream", (key: Uint8Array, value, emit: Emit) => {
   const s = value as Stream;
   if (s.length > 0) {
     for (const n of s.nodes) {
-      for (let i = 0; i < n.count; i++) emit([XADD, key, ID(n.idAt(i)), ...n.fieldsValues(i)]);
+      for (let i = 0; i < n.count; i++) {
+        const fv = n.fieldsValues(i).map((b) => typeof b === "string" ? fromKey(b) : b);
+        emit([XADD, key, ID(n.idAt(i)), ...fv]);
+      }
     }
   } else {
     emit([XADD, key, utf8("MAXLEN"), utf8("0"), utf8("0-1"), utf8("x"), utf8("y")]);
