@@ -52,7 +52,7 @@ export function captureKey(
   let body: Iterable<Arg[]>;
   if (value instanceof Uint8Array) body = [[SET, key, value]]; // stored strings are never mutated
   else if (value instanceof MutableString) body = [[SET, key, value.bytes().slice()]];
-  else if (value instanceof ListValue) body = batched([RPUSH, key], [...value.values()], 1);
+  else if (value instanceof ListValue) body = batched([RPUSH, key], listElements(value), 1);
   else if (value instanceof RedisHash) {
     const flat: string[] = [];
     value.forEach((f, v) => flat.push(f, v));
@@ -71,6 +71,14 @@ export function captureKey(
     body = cmds;
   }
   return withExpire(body, key, expireAt);
+}
+
+/** The elements by index: much faster than the list's generator for big lists. */
+function listElements(list: ListValue): string[] {
+  const n = list.size;
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = list.get(i)!;
+  return out;
 }
 
 function* withExpire(body: Iterable<Arg[]>, key: string, at: number | undefined): Iterator<Arg[]> {
