@@ -32,7 +32,11 @@ async function waitForPort(port: number, proc: Deno.ChildProcess, output: string
       const c = await RespClient.connect(port);
       const r = await c.call("PING");
       c.close();
-      if (r && typeof r === "object" && "-" in r && !String(r["-"]).startsWith("NOAUTH")) {
+      // NOAUTH comes before LOADING (as in Redis), so a password-protected server is ready only
+      // once it logged that it accepts connections (the WAL replay is done).
+      const noauth = r && typeof r === "object" && "-" in r && String(r["-"]).startsWith("NOAUTH");
+      const logged = output.some((l) => l.includes("Ready to accept connections"));
+      if ((r && typeof r === "object" && "-" in r && !noauth) || (noauth && !logged)) {
         await new Promise((res) => setTimeout(res, 50));
         continue;
       }
