@@ -291,7 +291,7 @@ function xread(ctx: Ctx, args: Uint8Array[]): void {
     }
   }
 
-  // Decide which streams can be served now; group readers get their consumer either way.
+  // Decide which streams can be served now.
   const now = Date.now();
   const served: { i: number; history: boolean; consumer?: Consumer }[] = [];
   for (let i = 0; i < n; i++) {
@@ -303,8 +303,14 @@ function xread(ctx: Ctx, args: Uint8Array[]): void {
       const history = after[i] !== undefined;
       if (history) serve = true;
       else if (s.length > 0 && s.lastLiveId()!.compare(g.lastId) > 0) serve = true;
-      const consumer = consumerFor(ctx, keys[i], args[streamsArg + i], g, r, now);
-      if (serve) served.push({ i, history, consumer });
+      // Redis 7.0 creates the consumer only when it serves it (not when it blocks).
+      if (serve) {
+        served.push({
+          i,
+          history,
+          consumer: consumerFor(ctx, keys[i], args[streamsArg + i], g, r, now),
+        });
+      }
     } else if (s.length > 0 && s.lastLiveId()!.compare(after[i]!) > 0) {
       served.push({ i, history: false });
     }
