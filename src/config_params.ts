@@ -26,7 +26,7 @@ const IMPLEMENTED = new Set([
   "feed-value-max-bytes",
   "feed-queue-max-events",
   "feed-slow-consumer-timeout",
-  "ws-max-message-size",
+  "http-max-body-size",
   "dir",
   "databases",
   "loglevel",
@@ -242,8 +242,9 @@ export const PARAMS: ParamDef[] = [
   mem("feed-value-max-bytes", 4096, 0, 512 * 1024 * 1024),
   int("feed-queue-max-events", 1000, 1, 10000000),
   int("feed-slow-consumer-timeout", 30, 1, INT_MAX),
-  // Reredis: largest WebSocket message a client may send (bigger ones close the socket, 1009).
-  mem("ws-max-message-size", 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  // Reredis: largest HTTP request body or WebSocket message a client may send (a bigger message
+  // closes the WebSocket with 1009; a bigger body gets 413).
+  mem("http-max-body-size", 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   int("io-threads", 1, 1, 128, IMM),
   int("auto-aof-rewrite-percentage", 100, 0, INT_MAX),
   int("cluster-replica-validity-factor", 10, 0, INT_MAX, {

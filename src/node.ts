@@ -9,7 +9,7 @@ import type { Transport } from "./net/socket.ts";
 import { REDIS_VERSION } from "./commands/table.ts";
 import { startWal } from "./wal/lifecycle.ts";
 import { Cluster } from "./cluster/cluster.ts";
-import { installNotifications } from "./feed/notifications.ts";
+import { installObservers } from "./feed/observers.ts";
 
 export const REREDIS_VERSION = "0.1.0";
 
@@ -21,7 +21,7 @@ export interface NodeOptions {
 export async function startNode(config: Config, opts: NodeOptions = {}): Promise<Server> {
   const server = new Server(config, ALL_COMMANDS);
   const log = server.log;
-  installNotifications(server);
+  installObservers(server);
   log.notice(
     `Reredis ${REREDIS_VERSION} (Redis ${REDIS_VERSION} compatible), pid=${Deno.pid}, just started`,
   );

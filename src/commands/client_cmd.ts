@@ -1,5 +1,6 @@
-// CLIENT ID/SETNAME/GETNAME/LIST/INFO/KILL/NO-EVICT/REPLY/PAUSE/UNPAUSE/GETREDIR/TRACKINGINFO/HELP,
-// as Redis 7.0's networking.c (clientCommand). CLIENT UNBLOCK lives with the blocking commands.
+// CLIENT ID/SETNAME/GETNAME/LIST/INFO/KILL/NO-EVICT/REPLY/PAUSE/UNPAUSE/HELP, as Redis 7.0's
+// networking.c (clientCommand). TRACKING/CACHING/GETREDIR/TRACKINGINFO are in client_tracking.ts;
+// CLIENT UNBLOCK lives with the blocking commands.
 
 import type { CommandDef } from "./table.ts";
 import type { Client, Ctx } from "../server/client.ts";
@@ -7,6 +8,7 @@ import { bytesToLatin1, parseInt64 } from "../util/numbers.ts";
 import { eqi } from "../util/bytes.ts";
 import { validClientName } from "./connection.ts";
 import { replyHelp } from "./help_reply.ts";
+import { clientTrackingCommands } from "./client_tracking.ts";
 
 const SYNTAX = "ERR syntax error";
 
@@ -225,23 +227,6 @@ function clientUnpause(ctx: Ctx): void {
   ctx.reply.ok();
 }
 
-/** No client-side caching yet: tracking is always off. */
-function clientGetredir(ctx: Ctx): void {
-  ctx.reply.int(-1);
-}
-
-function clientTrackinginfo(ctx: Ctx): void {
-  const r = ctx.reply;
-  r.map(3);
-  r.bulkStr("flags");
-  r.set(1);
-  r.bulkStr("off");
-  r.bulkStr("redirect");
-  r.int(-1);
-  r.bulkStr("prefixes");
-  r.array(0);
-}
-
 const HELP = [
   "CACHING (YES|NO)",
   "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
@@ -301,7 +286,6 @@ export const clientCommands: CommandDef[] = [
   { name: "client|reply", run: clientReply },
   { name: "client|pause", run: clientPause },
   { name: "client|unpause", run: clientUnpause },
-  { name: "client|getredir", run: clientGetredir },
-  { name: "client|trackinginfo", run: clientTrackinginfo },
+  ...clientTrackingCommands,
   { name: "client|help", run: (ctx, args) => replyHelp(ctx, args, HELP) },
 ];

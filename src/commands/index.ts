@@ -28,6 +28,9 @@ import { configCommands } from "./config_cmd.ts";
 import { clientCommands } from "./client_cmd.ts";
 import { debugCommands } from "./debug_cmd.ts";
 import { memoryCommands } from "./memory_cmd.ts";
+import { monitorCommands } from "./monitor.ts";
+import { slowlogCommands } from "./slowlog.ts";
+import { latencyCommands } from "./latency.ts";
 
 export const ALL_COMMANDS: CommandDef[] = [
   ...connectionCommands,
@@ -57,4 +60,7 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...clientCommands,
   ...debugCommands,
   ...memoryCommands,
+  ...monitorCommands,
+  ...slowlogCommands,
+  ...latencyCommands,
 ];

@@ -284,6 +284,9 @@ registerInfoSection("errorstats", (s) => {
   return out;
 });
 
+// Filled in by src/commands/latency.ts (registered here to keep Redis's section order).
+registerInfoSection("latencystats", () => [], false);
+
 registerInfoSection("cluster", (s) => [["cluster_enabled", s.clusterEnabled ? 1 : 0]]);
 
 registerInfoSection("keyspace", (s) => {

@@ -199,10 +199,12 @@ export class Server {
       c.reply.enabled = c.replyMode !== "off";
     }
     const st = cmd.stats;
+    const usec = (performance.now() - start) * 1000;
     st.calls++;
-    st.usec += (performance.now() - start) * 1000;
+    st.usec += usec;
     if (c.reply.errors !== errorsBefore) st.failed++;
     this.stats.totalCommands++;
+    for (const h of this.callHooks) h(c, cmd, args, usec);
     if (wp.depth === 0 && this.blocking.hasReady) this.blocking.handleReady();
   }
 
