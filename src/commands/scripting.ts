@@ -9,6 +9,8 @@ import { eqi } from "../util/bytes.ts";
 import { replyHelp } from "./help_reply.ts";
 import { parseInt64 } from "../util/numbers.ts";
 
+const dec = new TextDecoder();
+
 const SHEBANG_FLAGS = new Set([
   "no-writes",
   "allow-oom",
@@ -22,7 +24,7 @@ function shebangFlags(body: Uint8Array): string | { shebang: boolean; noWrites: 
   if (body[0] !== 35 || body[1] !== 33) return { shebang: false, noWrites: false };
   let nl = body.indexOf(10);
   if (nl < 0) nl = body.length;
-  const line = new TextDecoder().decode(body.subarray(2, nl)).split(" ").filter((p) => p !== "");
+  const line = dec.decode(body.subarray(2, nl)).split(" ").filter((p) => p !== "");
   const engine = line[0] ?? "";
   if (engine !== "lua") return `ERR Unexpected engine in script shebang: ${engine}`;
   let noWrites = false;
@@ -85,7 +87,7 @@ function evalGeneric(ctx: Ctx, args: Uint8Array[], bySha: boolean, ro: boolean):
   if (!split) return;
   let found: [string, CachedScript] | undefined;
   if (bySha) {
-    const sha = new TextDecoder().decode(args[1]).toLowerCase();
+    const sha = dec.decode(args[1]).toLowerCase();
     const s = sha.length === 40 ? engineOf(ctx.server).scripts.get(sha) : undefined;
     if (!s) {
       ctx.reply.error("NOSCRIPT No matching script. Please use EVAL.");
@@ -116,7 +118,7 @@ function scriptExists(ctx: Ctx, args: Uint8Array[]): void {
   const scripts = engineOf(ctx.server).scripts;
   ctx.reply.array(args.length - 2);
   for (let i = 2; i < args.length; i++) {
-    const sha = new TextDecoder().decode(args[i]).toLowerCase();
+    const sha = dec.decode(args[i]).toLowerCase();
     ctx.reply.int(scripts.has(sha) ? 1 : 0);
   }
 }

@@ -227,7 +227,7 @@ export class ScriptEngine {
     const run: Run = {
       ...opts,
       ctx,
-      command: ctx.current ? ctx.current.args.map((a) => a.slice()) : [],
+      command: ctx.current?.args ?? [],
       client,
       startedAt: now,
       sliceAt: now,
@@ -261,6 +261,7 @@ export class ScriptEngine {
     if (run.threshold > 0) M._lua_sethook(co, hookPtr, MASK_COUNT, HOOK_EVERY);
     const status = M._lua_resume(co, this.L, nargs, nresPtr);
     if (status === LUA_YIELD) {
+      run.command = run.command.map((a) => a.slice()); // parser views die with this read batch
       ctx.blocked = true;
       setTimeout(() => this.#continue(run), 0);
       return;

@@ -134,7 +134,12 @@ export function toBytes(L: number, idx: number): Uint8Array | undefined {
   const p = M._lua_tolstring(L, idx, lenPtr);
   if (p === 0) return undefined;
   const len = M.HEAPU32[lenPtr >> 2];
-  return M.HEAPU8.slice(p, p + len);
+  const out = new Uint8Array(len);
+  const heap = M.HEAPU8;
+  // A loop beats slice() on the (large) wasm heap for the short strings commands mostly take.
+  if (len <= 64) { for (let i = 0; i < len; i++) out[i] = heap[p + i]; }
+  else out.set(heap.subarray(p, p + len));
+  return out;
 }
 
 /** A view of the string at idx: valid only while the value stays on the stack and nothing allocates. */
