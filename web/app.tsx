@@ -1,7 +1,7 @@
 // The shell: navigation, connection status, and the view for the current route.
 
 import type { ComponentType } from "preact";
-import { connState } from "./lib/conn.ts";
+import { connState, loginRequired, logout } from "./lib/conn.ts";
 import { navigate, route, section } from "./lib/router.ts";
 import { AnalysisView } from "./views/analysis.tsx";
 import { ClusterView } from "./views/cluster.tsx";
@@ -64,6 +64,9 @@ export function App() {
         >
           {STATE_LABEL[state as keyof typeof STATE_LABEL]}
         </span>
+        {loginRequired.value && (
+          <button type="button" class="linkish" onClick={logout}>Log out</button>
+        )}
       </nav>
       <main class={"view view-" + entry[0]}>
         <View />

@@ -1,11 +1,14 @@
-// Entry point: connect the WebSocket, start the INFO poller, render the app.
+// Entry point: render the app; unless the server wants a login first, connect the WebSocket and
+// start the INFO poller.
 
 import { render } from "preact";
 import { App } from "./app.tsx";
-import { connect } from "./lib/conn.ts";
+import { checkAuthNeeded, connect } from "./lib/conn.ts";
 import { startServerPolling } from "./views/server_store.ts";
 import "./style.css";
 
-connect();
-startServerPolling();
 render(<App />, document.getElementById("app")!);
+if (!(await checkAuthNeeded())) {
+  connect();
+  startServerPolling();
+}

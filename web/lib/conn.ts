@@ -1,5 +1,6 @@
 // The one WebSocket to the server (/ws, protocol in docs/websocket.md): runs commands by id,
-// receives change events, reconnects and resumes with `since`, and notices when a login is needed.
+// receives change events, reconnects and resumes with `since`, and notices when a login is needed
+// (the session is an HttpOnly cookie from POST /api/login, which the socket's upgrade carries).
 
 import { signal } from "@preact/signals";
 
@@ -32,6 +33,8 @@ export class ReplyError extends Error {
 export const connState = signal<"connecting" | "open" | "closed" | "auth">(
   "connecting",
 );
+/** True when the server requires a login (so the UI offers to log out). */
+export const loginRequired = signal(false);
 /** Set when the server asked for credentials; the Login view shows it. */
 export const authError = signal("");
 
@@ -46,7 +49,6 @@ const listeners = new Set<Listener>();
 const otherListeners = new Set<(m: Record<string, Json>) => void>();
 let lastSeq = 0;
 let retryMs = 250;
-let credentials: Arg[] | undefined;
 /** The db the socket's connection has SELECTed, tracked because every view shares it. */
 let currentDb = 0;
 
@@ -70,7 +72,6 @@ export function connect(): void {
     const sub: Record<string, Json> = { op: "subscribe", patterns: ["*"] };
     if (lastSeq) sub.since = lastSeq;
     sock.send(JSON.stringify(sub));
-    if (credentials) sendNow(["AUTH", ...credentials]);
     for (const m of queue.splice(0)) sock.send(m);
     if (connState.value !== "auth") connState.value = "open";
   };
@@ -86,12 +87,14 @@ export function connect(): void {
       const e = msg as unknown as FeedEvent;
       if (e.seq > lastSeq) lastSeq = e.seq;
       for (const l of listeners) l(e);
-    } else if (msg.op === "reply") {
+    } else if (msg.op === "reply" || (msg.op === "error" && typeof msg.id === "number")) {
+      // A command the server refused before running it (e.g. NOAUTH) answers as an error op.
       const p = pending.get(msg.id as number);
       if (!p) return;
       pending.delete(msg.id as number);
-      p.resolve(msg.result ?? null);
+      p.resolve(msg.op === "reply" ? msg.result ?? null : { error: String(msg.message) });
     } else {
+      if (msg.op === "error" && /^NOAUTH/.test(String(msg.message))) connState.value = "auth";
       for (const l of otherListeners) l(msg);
     }
   };
@@ -103,23 +106,26 @@ export function connect(): void {
       pending.delete(id);
       p.reject(new Error("connection closed"));
     }
-    if (!opened) checkAuthNeeded(ev.code);
+    if (!opened) void checkAuthNeeded();
     if (connState.value !== "auth") connState.value = "closed";
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 5000);
   };
 }
 
-/** A socket refused before opening may mean the HTTP side wants a login. */
-async function checkAuthNeeded(code: number): Promise<void> {
-  if (code === 4401 || code === 1008) {
-    connState.value = "auth";
-    return;
-  }
+/** Whether the server wants a login this page does not have (GET /api/session). */
+export async function checkAuthNeeded(): Promise<boolean> {
   try {
-    const r = await fetch("/api/info", { credentials: "same-origin" });
-    if (r.status === 401 || r.status === 403) connState.value = "auth";
-  } catch { /* server down: keep retrying */ }
+    const r = await fetch("/api/session", { credentials: "same-origin" });
+    if (!r.ok) return false;
+    const s = await r.json() as { required?: boolean; user?: string | null };
+    loginRequired.value = !!s.required;
+    if (s.required && !s.user) {
+      connState.value = "auth";
+      return true;
+    }
+  } catch { /* no HTTP API or server down: the socket will tell */ }
+  return false;
 }
 
 function sendNow(args: Arg[]): Promise<Json> {
@@ -173,17 +179,29 @@ export async function dbCmd(db: number, ...args: Arg[]): Promise<Json> {
   return r;
 }
 
-/** Logs in with AUTH over the socket and remembers the credentials for reconnects (memory only). */
-export async function login(
-  user: string,
-  password: string,
-): Promise<string | undefined> {
-  const creds: Arg[] = user ? [user, password] : [password];
-  const r = await sendNow(["AUTH", ...creds]);
-  if (isError(r)) return r.error;
-  credentials = creds;
-  connState.value = ws && ws.readyState === WebSocket.OPEN ? "open" : "connecting";
+/**
+ * Logs in through POST /api/login (the server sets an HttpOnly session cookie; the password is
+ * kept nowhere) and reloads, so the socket and every view start over authenticated.
+ */
+export async function login(username: string, password: string): Promise<string | undefined> {
+  const body: Record<string, string> = { password };
+  if (username) body.username = username;
+  const r = await fetch("/api/login", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const reply = await r.json().catch(() => ({})) as { error?: string };
+  if (!r.ok) return reply.error ?? `login failed (${r.status})`;
+  location.reload();
   return undefined;
+}
+
+/** Ends the session (POST /api/logout) and reloads to the login screen. */
+export async function logout(): Promise<void> {
+  await fetch("/api/logout", { method: "POST", credentials: "same-origin" }).catch(() => {});
+  location.reload();
 }
 
 /** Calls `fn` for every change event; returns the unsubscribe function. */

@@ -13,7 +13,7 @@ export function LoginView() {
     const err = await login(user, password).catch((e: Error) => e.message);
     setBusy(false);
     authError.value = err ?? "";
-    if (!err) setPassword("");
+    if (!err) setPassword(""); // success reloads the page
   };
   return (
     <main class="login">
