@@ -4,14 +4,14 @@
 
 // msgpackr (a BullMQ dependency) lists msgpackr-extract@^3 as optional; its newest release names
 // platform packages the registry may lack. Resolving 3.0.4 first pins the whole graph to it.
-import "npm:msgpackr-extract@3.0.4";
+import "msgpackr-extract";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { Queue, QueueEvents, Worker } from "npm:bullmq@5.81.5";
-import { Mutex } from "npm:redis-semaphore@5.8.0";
-import { RateLimiterRedis, RateLimiterRes } from "npm:rate-limiter-flexible@11.4.0";
-import { RedisStore } from "npm:connect-redis@10.0.0";
-import { createClient } from "npm:redis@5";
+import { Queue, QueueEvents, Worker } from "bullmq";
+import { Mutex } from "redis-semaphore";
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RedisStore } from "connect-redis";
+import { createClient } from "redis5";
 import { type RunningServer, startRedis, startReredis } from "./helpers/server.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
