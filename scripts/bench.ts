@@ -3,6 +3,7 @@
 //
 //   deno task bench [--quick] [--transport node|deno|both] [-n N] [--repeat R]
 //                   [--tests set,get,...] [--extra zrange,publish|none] [-c 50] [--wal]
+//   deno task bench --wal-suite [--quick]   (scripts/bench_wal.ts: fsync policies, replay, compaction)
 //
 // Besides redis-benchmark's own tests it runs custom commands: ZRANGE of 100 members
 // (WITHSCORES-free) and PUBLISH to a channel with 10 subscribers connected.
@@ -14,6 +15,11 @@
 
 import { parseArgs } from "node:util";
 import { type RunningServer, startRedis, startReredis } from "../tests/helpers/server.ts";
+
+if (Deno.args.includes("--wal-suite")) {
+  await import("./bench_wal.ts");
+  Deno.exit(0);
+}
 
 const { values } = parseArgs({
   args: Deno.args,
