@@ -62,7 +62,7 @@ function clientTracking(ctx: Ctx, args: Uint8Array[]): void {
     if (opts.bcast && (opts.optin || opts.optout)) {
       return err("OPTIN and OPTOUT are not compatible with BCAST");
     }
-    if (opts.optin && opts.optout) return err("You can't use both OPTIN and OPTOUT");
+    if (opts.optin && opts.optout) return err("You can't specify both OPTIN mode and OPTOUT mode");
     if ((opts.optin && cur?.optout) || (opts.optout && cur?.optin)) {
       return err(
         "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then " +

@@ -234,7 +234,15 @@ function latencyGraph(ctx: Ctx, args: Uint8Array[]): void {
 }
 
 function latencyDoctor(ctx: Ctx): void {
-  const events = state(ctx.server).events;
+  const { events, threshold } = state(ctx.server);
+  if (threshold === 0) {
+    return ctx.reply.verbatim(
+      "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. " +
+        'You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable ' +
+        "it. If we weren't in a deep space mission I'd suggest to take a look at " +
+        "https://redis.io/topics/latency-monitor.\n",
+    );
+  }
   if (events.size === 0) {
     return ctx.reply.verbatim(
       "Dave, no latency spike was observed during the lifetime of this Redis instance, not in " +

@@ -6,7 +6,7 @@ import type { CommandDef } from "./table.ts";
 import { type Command, F } from "./table.ts";
 import type { Client, Ctx } from "../server/client.ts";
 import type { Server } from "../server/server.ts";
-import { parseInt64 } from "../util/numbers.ts";
+import { bytesToLatin1, parseInt64 } from "../util/numbers.ts";
 import { replyHelp } from "./help_reply.ts";
 import { utf8 } from "../util/bytes.ts";
 import { redactedArgs } from "./monitor.ts";
@@ -77,6 +77,14 @@ function push(log: SlowLog, c: Client, cmd: Command, args: Uint8Array[], usec: n
 
 function slowlogGet(ctx: Ctx, args: Uint8Array[]): void {
   const log = logs.get(ctx.server)!;
+  if (args.length > 3) {
+    ctx.reply.error(
+      `ERR unknown subcommand or wrong number of arguments for '${
+        bytesToLatin1(args[1])
+      }'. Try SLOWLOG HELP.`,
+    );
+    return;
+  }
   let count = 10;
   if (args.length === 3) {
     const n = parseInt64(args[2]);

@@ -269,16 +269,21 @@ export class Feed {
       c.cursor = head;
       return false;
     }
-    if (c.cursor < this.tail) c.cursor = this.tail; // only when the ring shrank under it
-    if (head - c.cursor > this.queueMax) {
-      const to = head - this.queueMax;
-      for (let s = c.cursor; s < to; s++) {
-        const e = this.entry(s);
-        if (e && c.matches(e)) c.dropped++;
-      }
-      c.cursor = to;
+    if (c.cursor < this.tail) {
+      // Overwritten before it could be sent (a burst bigger than the ring): all count as dropped.
+      c.dropped += this.tail - c.cursor;
+      c.cursor = this.tail;
     }
     if (!c.sink.writable()) {
+      // A socket that takes no more keeps at most queueMax events owed; older ones are dropped.
+      if (head - c.cursor > this.queueMax) {
+        const to = head - this.queueMax;
+        for (let s = c.cursor; s < to; s++) {
+          const e = this.entry(s);
+          if (e && c.matches(e)) c.dropped++;
+        }
+        c.cursor = to;
+      }
       const now = Date.now();
       if (c.stalledSince === 0) c.stalledSince = now;
       else if (c.dropped > 0 && now - c.stalledSince > this.slowConsumerMs) {
