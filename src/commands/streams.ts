@@ -9,6 +9,7 @@ import { ID_ZERO, type StreamId } from "../store/stream_id.ts";
 import { eqi, toKey } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import {
+  ascii,
   idArg,
   intervalArg,
   quietEvent,
@@ -84,7 +85,7 @@ function xadd(ctx: Ctx, args: Uint8Array[]): void {
     if (s.trim(p.trim)) ctx.changed(key, "xtrim", "t");
     if (p.trim.approx) rewriteTrim(argv = [...args], s, p);
   }
-  if (!p.idGiven || !p.seqGiven) (argv ??= [...args])[p.idPos] = idText;
+  if (!p.idGiven || !p.seqGiven) (argv ??= [...args])[p.idPos] = ascii(idText);
   if (argv) ctx.propagate(argv);
 }
 

@@ -6,7 +6,6 @@ import { Stream } from "../store/stream.ts";
 import { type MissingSeq, parseStreamId, type StreamId } from "../store/stream_id.ts";
 import type { StreamNode } from "../store/stream_node.ts";
 import { type ConsumerGroup, INVALID_ENTRIES_READ, type Nack } from "../store/stream_groups.ts";
-import { fromKey } from "../util/bytes.ts";
 import { addInt64, bytesToLatin1, type Int64, parseInt64 } from "../util/numbers.ts";
 import { lookupRead } from "./keys_lookup.ts";
 import "../store/stream_codec.ts";
@@ -78,11 +77,31 @@ export function replyId(ctx: Ctx, id: StreamId): void {
   ctx.reply.bulkBinary(id.toString());
 }
 
-/** One entry as Redis replies it: [id, [field, value, …]]. */
-export function replyEntry(ctx: Ctx, node: StreamNode, i: number): void {
+/** ASCII text as bytes, without TextEncoder (ids and numbers on the propagation path). */
+export function ascii(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+const W = {
+  XCLAIM: ascii("XCLAIM"),
+  ZERO: ascii("0"),
+  TIME: ascii("TIME"),
+  RETRYCOUNT: ascii("RETRYCOUNT"),
+  FORCE: ascii("FORCE"),
+  JUSTID: ascii("JUSTID"),
+  LASTID: ascii("LASTID"),
+  XGROUP: ascii("XGROUP"),
+  SETID: ascii("SETID"),
+  ENTRIESREAD: ascii("ENTRIESREAD"),
+};
+
+/** One entry as Redis replies it: [id, [field, value, …]]; `idText` when already formatted. */
+export function replyEntry(ctx: Ctx, node: StreamNode, i: number, idText?: string): void {
   const r = ctx.reply;
   r.array(2);
-  r.bulkBinary(node.idAt(i).toString());
+  r.bulkBinary(idText ?? node.idAt(i).toString());
   const fv = node.fieldsValues(i);
   r.array(fv.length);
   for (const b of fv) typeof b === "string" ? r.bulkBinary(b) : r.bulk(b);
@@ -195,22 +214,23 @@ export function propagateXclaim(
   groupName: Uint8Array,
   id: Uint8Array | string,
   nack: Nack,
+  lastIdText = group.lastId.toString(),
 ): void {
   ctx.propagate([
-    "XCLAIM",
+    W.XCLAIM,
     key,
     groupName,
-    fromKey(nack.consumer!.name),
-    "0",
-    id,
-    "TIME",
-    String(nack.deliveryTime),
-    "RETRYCOUNT",
-    String(nack.deliveryCount),
-    "FORCE",
-    "JUSTID",
-    "LASTID",
-    group.lastId.toString(),
+    nack.consumer!.nameBytes,
+    W.ZERO,
+    typeof id === "string" ? ascii(id) : id,
+    W.TIME,
+    ascii(String(nack.deliveryTime)),
+    W.RETRYCOUNT,
+    ascii(String(nack.deliveryCount)),
+    W.FORCE,
+    W.JUSTID,
+    W.LASTID,
+    ascii(lastIdText),
   ]);
 }
 
@@ -222,13 +242,13 @@ export function propagateGroupId(
   groupName: Uint8Array,
 ): void {
   ctx.propagate([
-    "XGROUP",
-    "SETID",
+    W.XGROUP,
+    W.SETID,
     key,
     groupName,
-    group.lastId.toString(),
-    "ENTRIESREAD",
-    String(group.entriesRead),
+    ascii(group.lastId.toString()),
+    W.ENTRIESREAD,
+    ascii(String(group.entriesRead)),
   ]);
 }
 

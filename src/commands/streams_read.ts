@@ -16,6 +16,7 @@ import { parseInt64 } from "../util/numbers.ts";
 import { lookupRead } from "./keys_lookup.ts";
 import {
   advanceGroup,
+  ascii,
   collectRange,
   cstr,
   idArg,
@@ -168,11 +169,11 @@ function deliverNew(
   c: Consumer,
   r: ReadArgs,
   count: number,
+  now: number,
 ): void {
   const start = g.lastId.next() ?? ID_ZERO;
   const { nodes, idx } = collectRange(s, start, ID_MAX, false, count);
   ctx.reply.array(idx.length);
-  const now = Date.now();
   let movedLast = false;
   for (let k = 0; k < idx.length; k++) {
     const node = nodes[k];
@@ -181,7 +182,8 @@ function deliverNew(
       advanceGroup(s, g, id);
       if (r.noack) movedLast = true;
     }
-    replyEntry(ctx, node, idx[k]);
+    const idText = id.toString();
+    replyEntry(ctx, node, idx[k], idText);
     if (r.noack) continue;
     let nack = g.pel.get(id);
     if (!nack) {
@@ -194,7 +196,7 @@ function deliverNew(
       nack.deliveryCount = 1;
     }
     c.pel.set(id, nack);
-    propagateXclaim(ctx, keyArg, g, r.group!, id.toString(), nack);
+    propagateXclaim(ctx, keyArg, g, r.group!, idText, nack, g.lastId === id ? idText : undefined);
   }
   if (movedLast) propagateGroupId(ctx, keyArg, g, r.group!);
 }
@@ -323,7 +325,7 @@ function xread(ctx: Ctx, args: Uint8Array[]): void {
       if (!r.xreadgroup) {
         replyRange(ctx, s, after[i]!.next() ?? ID_ZERO, ID_MAX, false, r.count);
       } else if (history) replyHistory(ctx, s, consumer!, after[i]!, r.count);
-      else deliverNew(ctx, s, args[streamsArg + i], groups[i], consumer!, r, r.count);
+      else deliverNew(ctx, s, args[streamsArg + i], groups[i], consumer!, r, r.count, now);
     }
     return;
   }
@@ -337,7 +339,7 @@ function xread(ctx: Ctx, args: Uint8Array[]): void {
     for (let i = 0; i < n; i++) {
       if (!isWord(args[streamsArg + n + i], 36)) continue;
       rewritten ??= [...args];
-      rewritten[streamsArg + n + i] = new TextEncoder().encode(after[i]!.toString());
+      rewritten[streamsArg + n + i] = ascii(after[i]!.toString());
     }
     if (rewritten) ctx.current = { cmd: ctx.current.cmd, args: rewritten };
   }
@@ -365,10 +367,11 @@ function serveWoken(ctx: Ctx, args: Uint8Array[], r: ReadArgs): void {
         return;
       }
       if (v.lastId.compare(g.lastId) <= 0) continue;
-      const consumer = consumerFor(ctx, keys[i], keyArg, g, r, Date.now());
+      const now = Date.now();
+      const consumer = consumerFor(ctx, keys[i], keyArg, g, r, now);
       replyHeader(ctx, 1);
       replyStreamKey(ctx, keyArg);
-      deliverNew(ctx, v, keyArg, g, consumer, r, count);
+      deliverNew(ctx, v, keyArg, g, consumer, r, count, now);
       return;
     }
     if (!(v instanceof Stream)) continue;

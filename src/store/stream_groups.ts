@@ -18,7 +18,18 @@ export interface Nack {
 
 export class Consumer {
   readonly pel = new IdMap<Nack>();
+  #nameBytes: Uint8Array | undefined;
   constructor(readonly name: string, public seenTime: number) {}
+
+  /** The name as bytes, for the commands propagated on its behalf. */
+  get nameBytes(): Uint8Array {
+    if (!this.#nameBytes) {
+      const b = new Uint8Array(this.name.length);
+      for (let i = 0; i < b.length; i++) b[i] = this.name.charCodeAt(i);
+      this.#nameBytes = b;
+    }
+    return this.#nameBytes;
+  }
 }
 
 /** Redis's SCG_INVALID_ENTRIES_READ: the read counter is unknown. */
