@@ -357,6 +357,40 @@ Deno.test("wal: compaction under concurrent writes to every type keeps the exact
   }
 });
 
+Deno.test("wal: SHUTDOWN flushes and fsyncs the log (appendfsync no), FLUSHALL is replayed", async () => {
+  const dir = tmpDir();
+  const a = await startReredis(["--dir", dir, "--appendfsync", "no"]);
+  const c = await RespClient.connect(a.port);
+  await pipeline(c, [["SET", "gone", "1"], ["FLUSHALL"], ["SET", "kept", "1"], [
+    "RPUSH",
+    "l",
+    "x",
+  ]]);
+  await c.send("SHUTDOWN");
+  assert.equal(await c.read(), undefined); // no reply: the connection closes as the server exits
+  c.close();
+  assert.equal((await a.process.status).code, 0);
+  assert(
+    a.output.some((l) => l.includes("Append only file flushed and fsynced")),
+    a.output.join("\n"),
+  );
+  const b = await startReredis(["--dir", dir]);
+  try {
+    const c2 = await RespClient.connect(b.port);
+    assert.deepEqual(
+      await pipeline(c2, [["GET", "gone"], ["GET", "kept"], ["LRANGE", "l", "0", "-1"]]),
+      [
+        null,
+        "1",
+        ["x"],
+      ],
+    );
+    c2.close();
+  } finally {
+    await b.stop();
+  }
+});
+
 Deno.test("wal: expire times that passed while down do not delete keys early during replay", async () => {
   const dir = tmpDir();
   const a = await startReredis(["--dir", dir]);
