@@ -192,6 +192,11 @@ function xautoclaim(ctx: Ctx, args: Uint8Array[]): void {
   const groupName = toKey(args[2]);
   const g = s?.groups?.get(groupName);
   if (!s || !g) return noGroup(ctx, key, groupName);
+  // Redis allocates COUNT stream ids up front: a COUNT past the address space (2^47 bytes) fails.
+  if (count * 16 > 2 ** 47) {
+    ctx.reply.error("ERR Insufficient memory, failed allocating transient memory, COUNT too high.");
+    return;
+  }
   const result = autoclaim(ctx, s, g, args, start, count, minIdle, justid);
   const r = ctx.reply;
   r.array(3);
