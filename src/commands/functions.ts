@@ -86,7 +86,7 @@ function functionList(ctx: Ctx, args: Uint8Array[]): void {
       else r.bulkStr(f.description);
       r.bulkStr("flags");
       r.set(f.flags.length);
-      for (const fl of f.flags) r.bulkStr(fl);
+      for (const fl of f.flags) r.simple(fl);
     }
     if (withCode) {
       r.bulkStr("library_code");

@@ -26,7 +26,7 @@ function shebangFlags(body: Uint8Array): string | { shebang: boolean; noWrites: 
   if (nl < 0) nl = body.length;
   const line = dec.decode(body.subarray(2, nl)).split(" ").filter((p) => p !== "");
   const engine = line[0] ?? "";
-  if (engine !== "lua") return `ERR Unexpected engine in script shebang: ${engine}`;
+  if (engine !== "lua") return `ERR Unexpected engine in script shebang: #!${engine}`;
   let noWrites = false;
   for (const part of line.slice(1)) {
     if (!part.startsWith("flags=")) return `ERR Unknown lua shebang option: ${part}`;

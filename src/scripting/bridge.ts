@@ -201,12 +201,18 @@ function registerFunction(L: number): number {
     flags = [];
   }
   if (M._lua_type(L, -1) !== T.FUNCTION) {
-    raiseText(L, "callback argument given to redis.register_function must be a function");
-  }
-  if (!NAME_RE.test(name)) {
     raiseText(
       L,
-      "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+      n === 1
+        ? "callback argument given to redis.register_function must be a function"
+        : "second argument to redis.register_function must be a function",
+    );
+  }
+  if (!NAME_RE.test(name)) {
+    // Redis 7.0 reports a bad function name with the library-name message.
+    raiseText(
+      L,
+      "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
     );
   }
   if (fns.has(name)) raiseText(L, "Function already exists in the library");

@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import type { Server } from "../server/server.ts";
-import type { Client, Ctx } from "../server/client.ts";
+import { Client, type Ctx } from "../server/client.ts";
 import {
   cstr,
   loadChunk,
@@ -138,6 +138,7 @@ export class ScriptEngine {
   #scriptGlobals: number;
   #runner: number;
   #libEnv: number;
+  #setLoading: number;
   #client: Client | undefined;
 
   constructor(readonly server: Server) {
@@ -152,8 +153,8 @@ export class ScriptEngine {
     if (M._lua_pcallk(L, 1, 5, 0, 0, 0) !== LUA_OK) {
       throw new Error(`scripting prelude: ${toText(L, -1)}`);
     }
-    // Stack: scriptEnv scriptGlobals runner libEnv libGlobals
-    pop(L); // the library globals need no handle
+    // Stack: scriptEnv scriptGlobals runner libEnv setLoading
+    this.#setLoading = M._luaL_ref(L, REGISTRY);
     this.#libEnv = M._luaL_ref(L, REGISTRY);
     this.#runner = M._luaL_ref(L, REGISTRY);
     this.#scriptGlobals = M._luaL_ref(L, REGISTRY);
@@ -165,7 +166,13 @@ export class ScriptEngine {
 
   /** The client scripts run commands as (Redis's script caller client). */
   get client(): Client {
-    return this.#client ??= this.server.internalClient();
+    // Not server.internalClient(): Redis creates its script client at start-up, so using an id
+    // here would shift every later CLIENT ID against redis-server's.
+    if (!this.#client) {
+      this.#client = new Client(0, this.server, undefined);
+      this.#client.setAuthenticated("default");
+    }
+    return this.#client;
   }
 
   /** Compiles a script body as a chunk named @user_script; returns its registry ref or an error. */
@@ -191,9 +198,11 @@ export class ScriptEngine {
   /** Runs a library's top level (FUNCTION LOAD) on the main thread; returns an error or undefined. */
   runLibrary(ref: number): string | undefined {
     const L = this.L;
+    this.#libraryApi(true);
     M._lua_rawgeti(L, REGISTRY, BigInt(this.#runner));
     M._lua_rawgeti(L, REGISTRY, BigInt(ref));
     const status = M._lua_pcallk(L, 1, 2, 0, 0, 0);
+    this.#libraryApi(false);
     if (status !== LUA_OK) {
       const msg = toText(L, -1) ?? "error";
       pop(L);
@@ -210,6 +219,14 @@ export class ScriptEngine {
     }
     pop(L, 2);
     return msg;
+  }
+
+  /** Switches library globals between the load-time API and the full function globals. */
+  #libraryApi(loading: boolean): void {
+    const L = this.L;
+    M._lua_rawgeti(L, REGISTRY, BigInt(this.#setLoading));
+    M._lua_pushboolean(L, loading ? 1 : 0);
+    M._lua_pcallk(L, 1, 0, 0, 0, 0);
   }
 
   /**

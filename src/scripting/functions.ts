@@ -154,7 +154,7 @@ export class FunctionRegistry {
   /** FUNCTION RESTORE; returns an error text or undefined. */
   restore(payload: Uint8Array, policy: "flush" | "append" | "replace"): string | undefined {
     const codes = parseDump(payload);
-    if (codes === undefined) return "payload version or checksum are wrong";
+    if (codes === undefined) return "DUMP payload version or checksum are wrong";
     const libs: Library[] = [];
     const fail = (msg: string) => {
       for (const l of libs) this.#release(l);

@@ -200,6 +200,18 @@ local function newEnv(redis)
   g.redis = redis
   g.unpack = table.unpack
   g.gcinfo = function() return floor(collectgarbage("count")) end
+  -- Redis 7.0's pcall gives the err text of an error table ({err=…} raised by redis.call).
+  local _pcall = pcall
+  local function errtext(ok, ...)
+    if ok then return ok, ... end
+    local e = ...
+    if _type(e) == "table" then
+      local t = rawget(e, "err")
+      if _type(t) == "string" then e = t end
+    end
+    return false, e
+  end
+  g.pcall = function(...) return errtext(_pcall(...)) end
   local env = protect(g)
   g._G = env
   g.loadstring = function(s, name) return _load(s, name, "t", env) end
@@ -228,7 +240,22 @@ local function handler(err)
 end
 local function runner(f, ...) return xpcall(f, handler, ...) end
 
+local function missing(_, k)
+  _error("Script attempted to access nonexistent global variable '" .. _tostring(k) .. "'", 2)
+end
 local scriptEnv, scriptGlobals = newEnv(redisTable())
-local libEnv, libGlobals = newEnv(redisTable({ register_function = js.register_function }))
-return scriptEnv, scriptGlobals, runner, libEnv, libGlobals
+-- Function libraries see only redis.register_function/log/versions while FUNCTION LOAD runs
+-- their top level, and the full globals when their functions run (as Redis 7.0 swaps __index).
+local _, functionGlobals = newEnv(redisTable({ register_function = js.register_function }))
+local loadApi = setmetatable({
+  redis = setmetatable({
+    register_function = js.register_function, log = js.log,
+    LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+    REDIS_VERSION = js.version, REDIS_VERSION_NUM = js.version_num,
+  }, { __index = missing }),
+}, { __index = missing })
+local libMeta = { __index = functionGlobals, __metatable = false }
+local libEnv = protect(setmetatable({}, libMeta))
+local function setLoading(on) libMeta.__index = on and loadApi or functionGlobals end
+return scriptEnv, scriptGlobals, runner, libEnv, setLoading
 `;
