@@ -292,7 +292,7 @@ Deno.test("wal: compaction under concurrent writes to every type keeps the exact
   const a = await startReredis(["--dir", dir, "--appendfsync", "everysec"]);
   const setup = await RespClient.connect(a.port);
   const cmds: Cmd[] = [];
-  for (let i = 0; i < 20000; i++) cmds.push(["SET", `key:${i}`, "x".repeat(i % 50)]);
+  for (let i = 0; i < 10000; i++) cmds.push(["SET", `key:${i}`, "x".repeat(i % 50)]);
   for (let i = 0; i < 200; i++) {
     cmds.push(["RPUSH", `list:${i}`, ...Array.from({ length: 100 }, (_, j) => `e${j}`)]);
     cmds.push([
@@ -307,14 +307,14 @@ Deno.test("wal: compaction under concurrent writes to every type keeps the exact
       ...Array.from({ length: 100 }, (_, j) => [`${j}`, `m${j}`]).flat(),
     ]);
   }
-  cmds.push(["RPUSH", "huge", ...Array.from({ length: 100_000 }, (_, j) => `e${j}`)]);
+  cmds.push(["RPUSH", "huge", ...Array.from({ length: 50_000 }, (_, j) => `e${j}`)]);
   for (let i = 0; i < cmds.length; i += 1000) await pipeline(setup, cmds.slice(i, i + 1000));
   let stop = false;
   const writers = [0, 1, 2].map(async (w) => {
     const c = await RespClient.connect(a.port);
     for (let i = 0; !stop; i++) {
       const n = (i * 7 + w * 13) % 200;
-      const k = `key:${(i * 31 + w) % 20000}`;
+      const k = `key:${(i * 31 + w) % 10000}`;
       await pipeline(c, [
         ["APPEND", k, "y"],
         ["INCR", `ctr:${i % 50}`],
@@ -326,7 +326,7 @@ Deno.test("wal: compaction under concurrent writes to every type keeps the exact
         ["ZINCRBY", `zset:${n}`, "1", `m${i % 100}`],
         ["LPUSH", "huge", `h${i}`],
         ["PEXPIRE", k, "100000000"],
-        i % 20 === 0 ? ["DEL", `key:${(i * 17) % 20000}`] : ["PING"],
+        i % 20 === 0 ? ["DEL", `key:${(i * 17) % 10000}`] : ["PING"],
         ["MULTI"],
         ["INCR", `ctr:${i % 50}`],
         ["RPOPLPUSH", `list:${n}`, `list:${(n + 3) % 200}`],

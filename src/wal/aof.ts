@@ -222,7 +222,14 @@ export class Aof {
         let bytes = this.#enc.take();
         const total = bytes.length;
         try {
-          while (bytes.length) bytes = bytes.subarray(await this.#file.write(bytes));
+          // A synchronous write only copies into the page cache: it saves a trip through the
+          // thread pool and the loop (~ms under load), unless a background fsync could stall it.
+          while (bytes.length) {
+            const n = this.#fsyncInFlightSince === 0
+              ? this.#file.writeSync(bytes)
+              : await this.#file.write(bytes);
+            bytes = bytes.subarray(n);
+          }
           if (this.policy === "always") await this.#fsync();
           this.lastWriteOk = true;
         } catch (e) {
