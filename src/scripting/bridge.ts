@@ -75,6 +75,10 @@ function callCommand(L: number, raiseIt: boolean): number {
     }
     run.dirty = true;
   }
+  // The hook counts Lua instructions; a script spending its time in commands is noticed here.
+  if (!run.busy && run.threshold > 0 && performance.now() - run.startedAt >= run.threshold) {
+    eng.enterBusy(run);
+  }
   const c = run.client;
   c.reply.len = 0;
   server.call(c, cmd, args);

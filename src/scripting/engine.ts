@@ -31,6 +31,7 @@ import { installBridge } from "./bridge.ts";
 /** How often (in VM instructions) the hook checks the clock, as Redis's luaMaskCountHook. */
 const HOOK_EVERY = 100_000;
 const MASK_LINE = 4;
+const BUSY_HOOK_EVERY = 1_000;
 /** While busy, the script runs this long between two turns of the event loop. */
 const BUSY_SLICE_MS = 20;
 
@@ -355,6 +356,8 @@ export class ScriptEngine {
   /** Called by the hook when a script passes busy-reply-threshold. */
   enterBusy(run: Run): void {
     run.busy = true;
+    // From now on check often: the slice clock and SCRIPT KILL need the hook, not Lua's pace.
+    M._lua_sethook(this.co, hookPtr, MASK_COUNT, BUSY_HOOK_EVERY);
     this.server.busyReply = run.isEval
       ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
       : "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
