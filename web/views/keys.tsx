@@ -53,19 +53,19 @@ export function KeysView() {
   // once a second instead of on every batch.
   const [treeVersion, setTreeVersion] = useState(version);
   const lastTree = useRef(0);
+  const builtFor = useRef(-1);
   useEffect(() => {
-    if (mode !== "tree" || treeVersion === version) return;
+    if (mode !== "tree" || builtFor.current === version) return;
     const wait = getKeys().length > 20000 ? lastTree.current + 1000 - Date.now() : 0;
-    const t = setTimeout(() => {
-      lastTree.current = Date.now();
-      setTreeVersion(version);
-    }, Math.max(0, wait));
+    const t = setTimeout(() => setTreeVersion(version), Math.max(0, wait));
     return () => clearTimeout(t);
-  }, [version, mode]);
-  const rows: TreeRow[] | null = useMemo(
-    () => (mode === "tree" ? treeRows(getKeys(), expanded.value) : null),
-    [treeVersion, mode, expanded.value],
-  );
+  }, [version, mode, treeVersion]);
+  const rows: TreeRow[] | null = useMemo(() => {
+    if (mode !== "tree") return null;
+    builtFor.current = keysVersion.peek();
+    lastTree.current = Date.now();
+    return treeRows(getKeys(), expanded.value);
+  }, [treeVersion, mode, expanded.value]);
   const list = getKeys();
   const count = rows ? rows.length : list.length;
   const idAt = (i: number) => (rows ? rows[i].id : list[i]);

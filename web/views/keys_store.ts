@@ -10,6 +10,7 @@ import {
   isError,
   type Json,
   onEvent,
+  onMessage,
 } from "../lib/conn.ts";
 import { bytesOf, escapeBytes, globToRegExp, isBinary } from "../lib/format.ts";
 
@@ -188,7 +189,19 @@ async function loadMeta(
   m.at = Date.now();
   m.loading = false;
   if (m.type === "none") removeKeys([id]);
-  metaVersion.value++;
+  bumpMeta();
+}
+
+let metaQueued = false;
+
+/** One re-render per frame however many row details arrive in it. */
+function bumpMeta(): void {
+  if (metaQueued) return;
+  metaQueued = true;
+  requestAnimationFrame(() => {
+    metaQueued = false;
+    metaVersion.value++;
+  });
 }
 
 /** Removes keys from the list (after a delete or an expiry). */
@@ -304,6 +317,15 @@ function flush(): void {
 
 onEvent(onFeed);
 
+// Events were dropped (slow consumer) or are gone from the server's ring after a reconnect: the
+// list may be stale, so scan again once things settle.
+let resyncTimer = 0;
+onMessage((m) => {
+  if ((m.op !== "lagged" && m.op !== "resync") || !keysVersion.peek()) return;
+  clearTimeout(resyncTimer);
+  resyncTimer = setTimeout(rescan, 1000);
+});
+
 export interface TreeRow {
   folder: boolean;
   /** Folder prefix ("user:") or key id. */
@@ -325,17 +347,19 @@ const SEP = ":";
 export function treeRows(all: string[], expanded: Set<string>): TreeRow[] {
   const root: Node = { children: new Map(), count: 0, keys: [] };
   for (const k of all) {
-    const parts = k.split(SEP);
     let n = root;
     n.count++;
-    for (let i = 0; i < parts.length - 1; i++) {
-      let c = n.children.get(parts[i]);
+    let from = 0;
+    for (let at = k.indexOf(SEP); at >= 0; at = k.indexOf(SEP, from)) {
+      const part = k.slice(from, at);
+      let c = n.children.get(part);
       if (!c) {
         c = { children: new Map(), count: 0, keys: [] };
-        n.children.set(parts[i], c);
+        n.children.set(part, c);
       }
       c.count++;
       n = c;
+      from = at + 1;
     }
     n.keys.push(k);
   }
