@@ -8,7 +8,7 @@ import { createClient } from "redis";
 import { Config } from "../src/config.ts";
 import { Server } from "../src/server/server.ts";
 import { ALL_COMMANDS } from "../src/commands/index.ts";
-import { ListValue } from "../src/store/list.ts";
+import { ListValue, packLimits, setListMaxListpackSize } from "../src/store/list.ts";
 import { cloneValue, deserializeValue, serializeValue } from "../src/store/dump.ts";
 import { type RunningServer, startReredis } from "./helpers/server.ts";
 
@@ -51,21 +51,30 @@ function inProcess() {
 // ---------------------------------------------------------------------------------------------
 // The deque
 
-/** A small deterministic PRNG so failures reproduce. */
+/** A small deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
   return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x80000000;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
-Deno.test("the deque matches an array model under random pushes, pops, inserts, removes, trims", () => {
-  const rand = rng(42);
+/** Random ops on a ListValue and an array side by side; elements of 1, 200 and > limit bytes. */
+function modelRun(seed: number, steps: number, fill: number): void {
+  const rand = rng(seed);
   const l = new ListValue();
   let model: string[] = [];
-  for (let step = 0; step < 20000; step++) {
-    const v = String(Math.floor(rand() * 8));
-    const op = Math.floor(rand() * 9);
+  let packedSeen = 0, ringSeen = 0;
+  const element = () => {
+    const r = rand();
+    const d = String(Math.floor(rand() * 8));
+    return r < 0.9 ? d : r < 0.99 ? d.repeat(200) : d.repeat(packLimits.maxBytes + 1);
+  };
+  for (let step = 0; step < steps; step++) {
+    const v = element();
+    const op = Math.floor(rand() * 10);
     if (op === 0) (l.pushHead(v), model.unshift(v));
     else if (op === 1) (l.pushTail(v), model.push(v));
     else if (op === 2) assert.equal(l.popHead(), model.shift());
@@ -78,6 +87,7 @@ Deno.test("the deque matches an array model under random pushes, pops, inserts, 
       const i = Math.floor(rand() * model.length);
       assert.equal(l.set(i, v), true);
       model[i] = v;
+      assert.equal(l.get(i), v);
     } else if (op === 6 && rand() < 0.2) {
       const limit = Math.floor(rand() * 3);
       const fromTail = rand() < 0.5;
@@ -93,10 +103,50 @@ Deno.test("the deque matches an array model under random pushes, pops, inserts, 
       l.trim(h, t);
       model = model.slice(Math.min(h, model.length), Math.max(model.length - t, h));
     } else if (op === 8) assert.equal(l.indexOf(v), model.indexOf(v));
+    else if (op === 9 && model.length > 0) {
+      const i = Math.floor(rand() * model.length);
+      assert.equal(l.get(i), model[i]);
+    }
     assert.equal(l.size, model.length);
-    if (step % 997 === 0) assert.deepEqual([...l.values()], model);
+    if (l.isPacked) packedSeen++;
+    else ringSeen++;
+    if (step % 97 === 0) {
+      assert.deepEqual([...l.values()], model);
+      assert.deepEqual([...l.valuesReversed()], [...model].reverse());
+      assert.deepEqual([...l.clone().values()], model);
+    }
   }
   assert.deepEqual([...l.values()], model);
+  assert.ok(
+    packedSeen > 0 && ringSeen > 0,
+    `fill ${fill}: packed ${packedSeen} / ring ${ringSeen} steps`,
+  );
+}
+
+Deno.test("the list matches an array model in both forms, for every list-max-listpack-size", () => {
+  try {
+    for (const fill of [-2, -1, -5, 4, 1, 0]) {
+      setListMaxListpackSize(fill);
+      modelRun(42 + fill, 6000, fill);
+    }
+  } finally {
+    setListMaxListpackSize(-2);
+  }
+});
+
+Deno.test("a list packs into one string up to the limit, and again once it halves", () => {
+  const l = new ListValue();
+  for (let i = 0; i < 500; i++) l.pushTail("0123456789"); // 12 chars framed: 6000 < 8192
+  assert.equal(l.isPacked, true);
+  for (let i = 0; i < 300; i++) l.pushHead("0123456789");
+  assert.equal(l.isPacked, false, "9600 chars > 8 KB");
+  while (l.size > 400) l.popTail();
+  assert.equal(l.isPacked, false, "not yet at half the limit");
+  while (l.size > 300) l.popHead();
+  assert.equal(l.isPacked, true, "packed again under 4 KB");
+  assert.deepEqual([...l.values()], Array(300).fill("0123456789"));
+  l.pushTail("x".repeat(9000));
+  assert.equal(l.isPacked, false, "an element past the limit");
 });
 
 /** Nanoseconds per push+pop pair at both ends of a list of `n` elements. */

@@ -3,7 +3,8 @@
 
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
-import { ListValue } from "../store/list.ts";
+import { ListValue, setListMaxListpackSize } from "../store/list.ts";
+import type { Server } from "../server/server.ts";
 import "../store/list_codec.ts";
 import { eqi, toKey } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
@@ -20,6 +21,7 @@ export type End = "left" | "right";
  * `read` counts keyspace hits/misses like Redis's lookupKeyRead (writes use lookupKeyWrite).
  */
 export function lookupList(ctx: Ctx, key: string, read = false): ListValue | undefined | null {
+  if (!watching.has(ctx.server)) watchPackLimits(ctx.server);
   const v = ctx.db.get(key);
   if (read) {
     if (v === undefined) ctx.server.stats.keyspaceMisses++;
@@ -29,6 +31,14 @@ export function lookupList(ctx: Ctx, key: string, read = false): ListValue | und
   if (v instanceof ListValue) return v;
   ctx.reply.error(WRONGTYPE);
   return null;
+}
+
+const watching = new WeakSet<Server>();
+
+/** Keeps the packed-list limits in step with list-max-listpack-size (later writes use them). */
+function watchPackLimits(server: Server): void {
+  watching.add(server);
+  server.config.watch("list-max-listpack-size", (v) => setListMaxListpackSize(Number(v)));
 }
 
 /** A C `long` argument (getLongFromObjectOrReply); out-of-safe-range values lose precision only. */
@@ -104,6 +114,7 @@ function push(ctx: Ctx, args: Uint8Array[], end: End, onlyExisting: boolean): vo
     if (end === "left") l.pushHead(toKey(args[j]));
     else l.pushTail(toKey(args[j]));
   }
+  l.compact();
   ctx.reply.int(l.size);
   ctx.changed(key, end === "left" ? "lpush" : "rpush", "l");
 }
@@ -339,9 +350,11 @@ function lpos(ctx: Ctx, args: Uint8Array[]): void {
   const scan = maxlen === 0 ? n : Math.min(maxlen, n);
   const found: number[] = [];
   let matches = 0;
-  for (let k = 0; k < scan; k++) {
+  let k = -1;
+  for (const e of fromTail ? l.valuesReversed() : l.values()) {
+    if (++k >= scan) break;
+    if (e !== ele) continue;
     const i = fromTail ? n - 1 - k : k;
-    if (l.get(i) !== ele) continue;
     matches++;
     if (matches < rank) continue;
     found.push(i);
@@ -385,6 +398,7 @@ export function lmoveGeneric(
   }
   if (to === "left") dl.pushHead(value);
   else dl.pushTail(value);
+  dl.compact();
   ctx.changed(dst, to === "left" ? "lpush" : "rpush", "l");
   ctx.reply.bulkBinary(value);
   elementsRemoved(ctx, src, from, sl);

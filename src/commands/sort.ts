@@ -156,9 +156,12 @@ function loadVector(
     if (!o.dontsort) return [...v.values()];
     const count = partial ? end - start + 1 : len;
     if (end >= start) {
-      if (o.desc) {
-        for (let i = len - start - 1; i >= 0 && out.length < count; i--) out.push(v.get(i)!);
-      } else for (let i = start; i < len && out.length < count; i++) out.push(v.get(i)!);
+      let skip = start;
+      for (const e of o.desc ? v.valuesReversed() : v.values()) {
+        if (out.length >= count) break;
+        if (skip > 0) skip--;
+        else out.push(e);
+      }
       range.end -= start;
       range.start = 0;
     }
@@ -260,6 +263,7 @@ function sortGeneric(ctx: Ctx, args: Uint8Array[], readonly: boolean): void {
     if (o.gets.length === 0) result.pushTail(ele);
     for (const pattern of o.gets) result.pushTail(lookupByPattern(ctx, pattern, ele) ?? "");
   }
+  result.compact();
   const dst = toKey(o.store);
   if (outputLen > 0) {
     ctx.db.set(dst, result);

@@ -17,6 +17,7 @@ registerCodec({
     if (n === 0) throw new DumpFormatError("empty list");
     const l = new ListValue(Math.min(n, 1 << 20));
     for (let i = 0; i < n; i++) l.pushTail(inp.binary());
+    l.compact();
     return l;
   },
 });
