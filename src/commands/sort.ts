@@ -191,8 +191,9 @@ function sortGeneric(ctx: Ctx, args: Uint8Array[], readonly: boolean): void {
     return;
   }
   const v = found ?? new ListValue();
-  // A set has no order of its own: sort it when the result is stored (deterministic replicas).
-  if (o.dontsort && v instanceof RedisSet && o.store) {
+  // A set has no order of its own: sort it when the result is stored or a script reads it, so
+  // replicas and script effects are deterministic. (Id 0 is the script caller, scripting/engine.ts.)
+  if (o.dontsort && v instanceof RedisSet && (o.store || (ctx.id === 0 && !ctx.conn))) {
     o.dontsort = false;
     o.alpha = true;
     o.by = undefined;
