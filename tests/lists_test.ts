@@ -164,12 +164,15 @@ function costPerOp(n: number, ops: number): number {
   return ((performance.now() - t0) * 1e6) / ops;
 }
 
-Deno.test("push and pop at both ends cost the same on a million elements as on a thousand", () => {
-  costPerOp(1000, 100_000); // warm up the JIT
-  const small = costPerOp(1000, 200_000);
+Deno.test("push and pop at both ends cost the same on a million elements as on ten thousand", () => {
+  costPerOp(10_000, 100_000); // warm up the JIT
+  const small = costPerOp(10_000, 200_000);
   const big = costPerOp(1_000_000, 200_000);
-  // O(n) work (an Array.shift on a big array) would be ~1000x slower; allow wide timer noise.
-  assert.ok(big < small * 10 + 200, `1M: ${big.toFixed(0)} ns/op vs 1k: ${small.toFixed(0)} ns/op`);
+  // O(n) work (an Array.shift on a big array) would be ~100x slower; allow wide timer noise.
+  assert.ok(
+    big < small * 10 + 200,
+    `1M: ${big.toFixed(0)} ns/op vs 10k: ${small.toFixed(0)} ns/op`,
+  );
 });
 
 Deno.test("the DUMP codec round-trips a list and COPY clones it deeply", () => {
