@@ -250,6 +250,15 @@ export class Server {
 
   reject(c: Client, cmd: Command, msg: string): true {
     cmd.stats.rejected++;
+    if (cmd.fullName === "exec") {
+      // A rejected EXEC discards the transaction (Redis's execCommandAbort), with or without MULTI.
+      c.multi = undefined;
+      c.multiError = false;
+      this.unwatchAll(c);
+      const why = msg.startsWith("ERR ") ? msg.slice(4) : msg;
+      c.reply.error(`EXECABORT Transaction discarded because of: ${why}`);
+      return true;
+    }
     if (c.multi) c.multiError = true;
     c.reply.error(msg);
     return true;
