@@ -5,11 +5,10 @@
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
 import { Stream } from "../store/stream.ts";
-import { ID_ZERO, type StreamId } from "../store/stream_id.ts";
+import { ID_ZERO, idBytes, type StreamId } from "../store/stream_id.ts";
 import { eqi, toKey } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import {
-  ascii,
   idArg,
   intervalArg,
   quietEvent,
@@ -77,15 +76,15 @@ function xadd(ctx: Ctx, args: Uint8Array[]): void {
   }
   s.append(id, args, fieldPos, n / 2, nodeLimits(ctx));
   if (created) ctx.db.set(key, s);
-  const idText = id.toString();
-  ctx.reply.bulkBinary(idText);
+  const idText = idBytes(id);
+  ctx.reply.bulk(idText);
   ctx.changed(key, "xadd", "t");
   let argv: (Uint8Array | string)[] | undefined;
   if (p.trim) {
     if (s.trim(p.trim)) ctx.changed(key, "xtrim", "t");
     if (p.trim.approx) rewriteTrim(argv = [...args], s, p);
   }
-  if (!p.idGiven || !p.seqGiven) (argv ??= [...args])[p.idPos] = ascii(idText);
+  if (!p.idGiven || !p.seqGiven) (argv ??= [...args])[p.idPos] = idText;
   if (argv) ctx.propagate(argv);
 }
 

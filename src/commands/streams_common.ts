@@ -3,7 +3,7 @@
 
 import type { Ctx } from "../server/client.ts";
 import { Stream } from "../store/stream.ts";
-import { type MissingSeq, parseStreamId, type StreamId } from "../store/stream_id.ts";
+import { idBytes, type MissingSeq, parseStreamId, type StreamId } from "../store/stream_id.ts";
 import type { StreamNode } from "../store/stream_node.ts";
 import { type ConsumerGroup, INVALID_ENTRIES_READ, type Nack } from "../store/stream_groups.ts";
 import { addInt64, bytesToLatin1, type Int64, parseInt64 } from "../util/numbers.ts";
@@ -98,10 +98,10 @@ const W = {
 };
 
 /** One entry as Redis replies it: [id, [field, value, …]]; `idText` when already formatted. */
-export function replyEntry(ctx: Ctx, node: StreamNode, i: number, idText?: string): void {
+export function replyEntry(ctx: Ctx, node: StreamNode, i: number, idText?: Uint8Array): void {
   const r = ctx.reply;
   r.array(2);
-  r.bulkBinary(idText ?? node.idAt(i).toString());
+  r.bulk(idText ?? idBytes(node.idAt(i)));
   const fv = node.fieldsValues(i);
   r.array(fv.length);
   for (const b of fv) typeof b === "string" ? r.bulkBinary(b) : r.bulk(b);
@@ -214,7 +214,7 @@ export function propagateXclaim(
   groupName: Uint8Array,
   id: Uint8Array | string,
   nack: Nack,
-  lastIdText = group.lastId.toString(),
+  lastIdText: Uint8Array = idBytes(group.lastId),
 ): void {
   ctx.propagate([
     W.XCLAIM,
@@ -230,7 +230,7 @@ export function propagateXclaim(
     W.FORCE,
     W.JUSTID,
     W.LASTID,
-    ascii(lastIdText),
+    lastIdText,
   ]);
 }
 
@@ -246,7 +246,7 @@ export function propagateGroupId(
     W.SETID,
     key,
     groupName,
-    ascii(group.lastId.toString()),
+    idBytes(group.lastId),
     W.ENTRIESREAD,
     ascii(String(group.entriesRead)),
   ]);

@@ -9,7 +9,7 @@
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
 import { Stream } from "../store/stream.ts";
-import { ID_MAX, ID_ZERO, type StreamId } from "../store/stream_id.ts";
+import { ID_MAX, ID_ZERO, idBytes, type StreamId } from "../store/stream_id.ts";
 import { Consumer, type ConsumerGroup } from "../store/stream_groups.ts";
 import { eqi, toKey } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
@@ -182,7 +182,7 @@ function deliverNew(
       advanceGroup(s, g, id);
       if (r.noack) movedLast = true;
     }
-    const idText = id.toString();
+    const idText = idBytes(id);
     replyEntry(ctx, node, idx[k], idText);
     if (r.noack) continue;
     let nack = g.pel.get(id);

@@ -89,6 +89,41 @@ export function u64String(hi: number, lo: number): string {
   return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 
+/** Decimal digits of a non-negative safe integer. */
+function digitCount(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+function putDigits(b: Uint8Array, end: number, n: number): void {
+  do {
+    const q = Math.floor(n / 10);
+    b[--end] = 48 + (n - q * 10);
+    n = q;
+  } while (n > 0);
+}
+
+/** The id's text as bytes ("ms-seq"), built without an intermediate string. */
+export function idBytes(id: StreamId): Uint8Array {
+  if (id.msHi >= SAFE_HI || id.seqHi >= SAFE_HI) {
+    const s = id.toString();
+    const b = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+    return b;
+  }
+  const ms = id.ms, seq = id.seq;
+  const dm = digitCount(ms), ds = digitCount(seq);
+  const b = new Uint8Array(dm + 1 + ds);
+  putDigits(b, dm, ms);
+  b[dm] = 45;
+  putDigits(b, dm + 1 + ds, seq);
+  return b;
+}
+
 /**
  * Signed 64-bit difference a - b of two u64 values given as halves, wrapped like C's
  * `(int64_t)(a - b)`. Returned as a number; only its magnitude class matters to callers
