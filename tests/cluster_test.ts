@@ -1,6 +1,7 @@
 // Redis Cluster compatibility with real processes and real tools: nodes formed by CLUSTER MEET,
 // ioredis Cluster traffic, redis-cli --cluster create/check/reshard, automatic slot assignment
-// and live rebalancing to a new node, identity kept across restarts. Ports 7640-7669 (+10000).
+// and live rebalancing to a new node, identity kept across restarts. Nodes take free ports in
+// 7600-7699 (bus ports +10000), so a concurrent run elsewhere on the machine does not collide.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -14,6 +15,8 @@ import { redisServerAvailable } from "./helpers/server.ts";
 const enc = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const haveRedisCli = redisServerAvailable();
+/** CLUSTER_TEST_LOG=1 streams every node's log (prefixed with its port) for debugging. */
+const nodeLog = Deno.env.get("CLUSTER_TEST_LOG") ? (l: string) => console.log(l) : undefined;
 
 /** Runs redis-cli with arguments; returns its output (stdout + stderr) and success. */
 async function redisCli(args: string[], stdin?: string): Promise<{ ok: boolean; out: string }> {
@@ -40,6 +43,26 @@ async function call(port: number, ...args: string[]) {
   } finally {
     c.close();
   }
+}
+
+function portFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `n` consecutive free ports in 7600-7699 whose cluster bus ports (+10000) are free too. */
+function freeBlock(n: number): number {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 7600 + Math.floor(Math.random() * (100 - n));
+    let ok = true;
+    for (let p = base; p < base + n && ok; p++) ok = portFree(p) && portFree(p + 10000);
+    if (ok) return base;
+  }
+  throw new Error("no free ports in 7600-7699");
 }
 
 const text = (r: unknown) => typeof r === "string" ? r : (r as { "=": string })["="];
@@ -70,6 +93,157 @@ Deno.test("key slots are CRC16/XMODEM mod 16384 with Redis's hash tag rule", () 
   assert.deepEqual(evenRanges(3), [[0, 5460], [5461, 10922], [10923, 16383]]);
 });
 
+/** Cluster-mode commands compared byte for byte with a fresh single-node redis-server cluster. */
+const FRESH_NODE_SCRIPT = [
+  "CLUSTER INFO",
+  "CLUSTER KEYSLOT foo",
+  "CLUSTER KEYSLOT {user1}.a",
+  'CLUSTER KEYSLOT ""',
+  "CLUSTER COUNTKEYSINSLOT 0",
+  "CLUSTER COUNTKEYSINSLOT -1",
+  "CLUSTER COUNTKEYSINSLOT 16384",
+  "CLUSTER COUNTKEYSINSLOT x",
+  "CLUSTER GETKEYSINSLOT 0 10",
+  "CLUSTER GETKEYSINSLOT 0 -1",
+  "CLUSTER GETKEYSINSLOT 16384 1",
+  "CLUSTER GETKEYSINSLOT x 1",
+  "GET foo",
+  "SET foo bar",
+  "MGET a b",
+  "MULTI",
+  "SET foo bar",
+  "EXEC",
+  "CLUSTER ADDSLOTS 16384",
+  "CLUSTER ADDSLOTS x",
+  "CLUSTER ADDSLOTS 1 1",
+  "CLUSTER ADDSLOTSRANGE 5 1",
+  "CLUSTER ADDSLOTSRANGE 1",
+  "CLUSTER ADDSLOTSRANGE 1 2 3",
+  "CLUSTER DELSLOTS 1",
+  "CLUSTER DELSLOTSRANGE 1 2",
+  "CLUSTER SETSLOT 1 foo",
+  "CLUSTER SETSLOT 1 node",
+  "CLUSTER SETSLOT 1 node abc",
+  "CLUSTER SETSLOT 1 migrating abc",
+  "CLUSTER SETSLOT 1 importing abc",
+  "CLUSTER SETSLOT x stable",
+  "CLUSTER SETSLOT 1 stable extra",
+  "CLUSTER SETSLOT 1 stable",
+  "CLUSTER MEET 127.0.0.1 x",
+  "CLUSTER MEET 1.2.3 10",
+  "CLUSTER MEET 127.0.0.1 7690 x",
+  "CLUSTER MEET 127.0.0.1 0",
+  "CLUSTER MEET 127.0.0.1 70000",
+  "CLUSTER FORGET abc",
+  "CLUSTER FORGET $ID",
+  "CLUSTER REPLICATE abc",
+  "CLUSTER REPLICATE $ID",
+  "CLUSTER REPLICAS abc",
+  "CLUSTER REPLICAS $ID",
+  "CLUSTER SLAVES abc",
+  "CLUSTER COUNT-FAILURE-REPORTS abc",
+  "CLUSTER COUNT-FAILURE-REPORTS $ID",
+  "CLUSTER SET-CONFIG-EPOCH -1",
+  "CLUSTER SET-CONFIG-EPOCH x",
+  "CLUSTER BUMPEPOCH",
+  "CLUSTER BUMPEPOCH",
+  "CLUSTER SET-CONFIG-EPOCH 5",
+  "CLUSTER RESET foo",
+  "CLUSTER FAILOVER foo",
+  "CLUSTER FAILOVER",
+  "CLUSTER SLOTS",
+  "CLUSTER LINKS",
+  "CLUSTER SAVECONFIG",
+  "CLUSTER FLUSHSLOTS",
+  "SELECT 1",
+  "SELECT 0",
+  "READONLY",
+  "READWRITE",
+  "ASKING",
+  "CLUSTER MYID",
+  "CLUSTER ADDSLOTSRANGE 0 16383",
+  "@wait-ok",
+  "CLUSTER INFO",
+  "MSET a 1 b 2",
+  "MSET {a}1 1 {a}2 2",
+  "GET foo",
+  "SET foo bar",
+  "CLUSTER COUNTKEYSINSLOT 12182",
+  "CLUSTER GETKEYSINSLOT 12182 10",
+  "CLUSTER SETSLOT 12182 NODE $ID",
+  "CLUSTER SETSLOT 12182 IMPORTING $ID",
+  "CLUSTER SETSLOT 12182 MIGRATING $ID",
+  "CLUSTER SETSLOT 12182 STABLE",
+  "CLUSTER FLUSHSLOTS",
+  "CLUSTER RESET",
+  "CLUSTER DELSLOTS 12182",
+  "GET foo",
+  "CLUSTER ADDSLOTS 12182",
+  "DEL foo {a}1 {a}2",
+  "MIGRATE 127.0.0.1 1 k 0 1000",
+  'MIGRATE 127.0.0.1 1 "" 0 1000 KEYS {a}1 {a}2',
+];
+
+function words(line: string): string[] {
+  return (line.match(/"[^"]*"|\S+/g) ?? []).map((w) => w.startsWith('"') ? w.slice(1, -1) : w);
+}
+
+Deno.test({
+  name: "a fresh cluster node answers CLUSTER commands and redirections like redis-server",
+  ignore: !haveRedisCli,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "reredis-cluster-" });
+    const procs: Deno.ChildProcess[] = [];
+    try {
+      const base = freeBlock(2);
+      const [mine, theirs] = [base, base + 1];
+      procs.push(await spawnNode(mine, join(dir, "reredis"), ["--http-port", "0"]));
+      await Deno.mkdir(join(dir, "redis"));
+      procs.push(
+        new Deno.Command("redis-server", {
+          args: ["--port", String(theirs), "--cluster-enabled", "yes", "--save", ""],
+          cwd: join(dir, "redis"),
+          stdout: "null",
+          stderr: "null",
+        }).spawn(),
+      );
+      await waitForPing(mine, 30_000);
+      await waitForPing(theirs, 30_000);
+      const sides = await Promise.all([mine, theirs].map((p) => RespClient.connect(p)));
+      const ids = await Promise.all(
+        sides.map(async (c) => String(await c.call("CLUSTER", "MYID"))),
+      );
+      const diffs: string[] = [];
+      for (const line of FRESH_NODE_SCRIPT) {
+        if (line === "@wait-ok") {
+          await waitForState(mine, "ok", 10_000);
+          await waitForState(theirs, "ok", 10_000);
+          continue;
+        }
+        const raw: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          await sides[i].send(...words(line.replaceAll("$ID", ids[i])));
+          const r = await sides[i].readRaw();
+          raw.push(new TextDecoder().decode(r!).replaceAll(ids[i], "<id>"));
+        }
+        if (raw[0] !== raw[1]) diffs.push(`${line}\n  reredis: ${raw[0]}\n  redis:   ${raw[1]}`);
+      }
+      for (const c of sides) c.close();
+      assert.equal(diffs.length, 0, diffs.join("\n"));
+    } finally {
+      for (const p of procs) {
+        try {
+          p.kill("SIGKILL");
+        } catch { /* gone */ }
+        await p.status;
+      }
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
 Deno.test({
   name:
     "auto mode: MEET-only cluster serves ioredis, a 4th node gets a quarter, restarts keep identity",
@@ -77,16 +251,18 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "reredis-cluster-" });
+    const base = freeBlock(4);
     const cluster = await startLocalCluster({
       nodes: 3,
-      port: 7640,
+      port: base,
       httpPort: 0,
       dir,
       nodeTimeout: 3000,
       extra: ["--appendfsync", "everysec"],
+      log: nodeLog,
     });
     const extraProcs: Deno.ChildProcess[] = [];
-    const client = new Cluster([{ host: "127.0.0.1", port: 7640 }], {
+    const client = new Cluster([{ host: "127.0.0.1", port: base }], {
       retryDelayOnMoved: 0,
       retryDelayOnTryAgain: 20,
     });
@@ -109,10 +285,12 @@ Deno.test({
       got.forEach((v, i) => assert.equal(v, `v${i}`));
 
       // A fourth empty master joins by MEET and receives about a quarter of the slots, live.
-      const p4 = 7643;
-      extraProcs.push(await spawnNode(p4, join(dir, String(p4)), ["--http-port", "0"]));
+      const p4 = base + 3;
+      extraProcs.push(await spawnNode(p4, join(dir, String(p4)), ["--http-port", "0"], nodeLog));
       await waitForPing(p4, 30_000);
-      assert.deepEqual(await call(p4, "CLUSTER", "MEET", "127.0.0.1", "7640"), { "+": "OK" });
+      assert.deepEqual(await call(p4, "CLUSTER", "MEET", "127.0.0.1", String(base)), {
+        "+": "OK",
+      });
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline && (await mySlotCount(p4)) < 4096) await sleep(500);
       assert.equal(await mySlotCount(p4), 4096);
@@ -130,7 +308,7 @@ Deno.test({
       const slotsBefore = await mySlotCount(p4);
       extraProcs[0].kill("SIGTERM");
       await extraProcs[0].status;
-      extraProcs.push(await spawnNode(p4, join(dir, String(p4)), ["--http-port", "0"]));
+      extraProcs.push(await spawnNode(p4, join(dir, String(p4)), ["--http-port", "0"], nodeLog));
       await waitForPing(p4, 30_000);
       assert.equal(await call(p4, "CLUSTER", "MYID"), id);
       assert.equal(await mySlotCount(p4), slotsBefore);
@@ -163,29 +341,30 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "reredis-cluster-" });
-    const ports = [7650, 7651, 7652];
+    const base = freeBlock(3);
+    const ports = [base, base + 1, base + 2];
     const procs: Deno.ChildProcess[] = [];
     let client: Cluster | undefined;
     try {
       for (const p of ports) {
         const extra = ["--http-port", "0", "--cluster-auto-assign", "no", "--appendonly", "no"];
-        procs.push(await spawnNode(p, join(dir, String(p)), extra));
+        procs.push(await spawnNode(p, join(dir, String(p)), extra, nodeLog));
       }
       for (const p of ports) await waitForPing(p, 30_000);
       // Manual mode: nothing is assigned until a tool does it.
-      assert.equal(await mySlotCount(7650), 0);
+      assert.equal(await mySlotCount(ports[0]), 0);
       const create = await redisCli(
         ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-yes"],
       );
       assert.ok(create.ok, create.out);
       assert.match(create.out, /\[OK\] All 16384 slots covered/);
-      const check = await redisCli(["--cluster", "check", "127.0.0.1:7651"]);
+      const check = await redisCli(["--cluster", "check", `127.0.0.1:${ports[1]}`]);
       assert.ok(check.ok, check.out);
       assert.match(check.out, /\[OK\] All nodes agree about slots configuration/);
       assert.match(check.out, /\[OK\] All 16384 slots covered/);
       for (const p of ports) await waitForState(p, "ok", 10_000);
 
-      client = new Cluster([{ host: "127.0.0.1", port: 7650 }], {
+      client = new Cluster([{ host: "127.0.0.1", port: ports[0] }], {
         retryDelayOnMoved: 0,
         retryDelayOnTryAgain: 20,
       });
@@ -204,12 +383,12 @@ Deno.test({
           await Promise.all(batch);
         }
       })();
-      const from = String(await call(7650, "CLUSTER", "MYID"));
-      const to = String(await call(7651, "CLUSTER", "MYID"));
+      const from = String(await call(ports[0], "CLUSTER", "MYID"));
+      const to = String(await call(ports[1], "CLUSTER", "MYID"));
       const reshard = await redisCli([
         "--cluster",
         "reshard",
-        "127.0.0.1:7650",
+        `127.0.0.1:${ports[0]}`,
         "--cluster-from",
         from,
         "--cluster-to",
@@ -223,15 +402,15 @@ Deno.test({
       writing = false;
       await writer;
       assert.ok(reshard.ok, reshard.out.slice(-2000));
-      assert.equal(await mySlotCount(7650), 5461 - 1000);
-      assert.equal(await mySlotCount(7651), 5462 + 1000);
+      assert.equal(await mySlotCount(ports[0]), 5461 - 1000);
+      assert.equal(await mySlotCount(ports[1]), 5462 + 1000);
       assert.ok(written > 1000, `only ${written} writes during the reshard`);
       const values = await Promise.all(
         Array.from({ length: written }, (_, i) => client!.get(`w:${i}`)),
       );
       const lost = values.filter((v, i) => v !== String(i)).length;
       assert.equal(lost, 0, `${lost} of ${written} writes lost`);
-      const after = await redisCli(["--cluster", "check", "127.0.0.1:7652"]);
+      const after = await redisCli(["--cluster", "check", `127.0.0.1:${ports[2]}`]);
       assert.match(after.out, /\[OK\] All nodes agree about slots configuration/);
       assert.doesNotMatch(after.out, /\[WARNING\]|\[ERR\]/);
       const sizes = await Promise.all(ports.map((p) => call(p, "DBSIZE")));

@@ -1,9 +1,10 @@
 // cluster-auto-assign yes: masters that meet with no slots agree on an even split, and a new empty
 // master joining a fully covered cluster receives its share by live migration. One node decides:
 // the master with the lowest id, and only when the membership has been stable for a while, every
-// master is reachable, no node reports open slots and every config epoch is distinct (the epochs
-// that settle slot ownership have converged). It acts through ordinary commands (ADDSLOTSRANGE,
-// SETSLOT, MIGRATE), the same machinery `redis-cli --cluster` drives.
+// master is reachable and reports cluster_state:ok, no node reports open slots and every config
+// epoch is distinct (the epochs that settle slot ownership have converged). It acts through
+// ordinary commands (ADDSLOTSRANGE, SETSLOT, MIGRATE), the machinery `redis-cli --cluster` drives.
+// A move that fails half-way is resumed by the same leader (SETSLOT and MIGRATE are idempotent).
 
 import type { Cluster } from "./cluster.ts";
 import type { ClusterNode } from "./state.ts";
@@ -17,6 +18,8 @@ const SETTLE_MS = 1500;
 const ALONE_MS = 5000;
 /** Slots moved per pipelined batch. */
 const MOVE_BATCH = 64;
+/** Pause before resuming a move that failed. */
+const RETRY_MS = 2000;
 
 /** redis-cli's allocation: master i gets a contiguous range, sizes differing by at most one. */
 export function evenRanges(n: number): [number, number][] {
@@ -38,11 +41,20 @@ export function evenRanges(n: number): [number, number][] {
 const byAddress = (a: ClusterNode, b: ClusterNode) =>
   a.ip === b.ip ? a.port - b.port : a.ip < b.ip ? -1 : 1;
 
+interface Move {
+  from: ClusterNode;
+  to: ClusterNode;
+  slots: number[];
+}
+
 export class AutoAssign {
   #busy = false;
   #signature = "";
   #since = Date.now();
   #stopped = false;
+  /** What is left of the current rebalance (kept when a move fails, to resume it). */
+  #plan: Move[] = [];
+  #retryAt = 0;
 
   constructor(readonly cluster: Cluster) {}
 
@@ -54,12 +66,18 @@ export class AutoAssign {
     return this.cluster.server.config.bool("cluster-auto-assign");
   }
 
-  /** The masters, when this node may act for them now; undefined otherwise. */
-  #leaderView(): ClusterNode[] | undefined {
-    const c = this.cluster;
-    const s = c.state;
+  /** True while this node is the master with the lowest id among the masters it knows. */
+  #isLeader(): boolean {
+    const s = this.cluster.state;
     const me = s.myself;
-    if (!me.isMaster || me.ip === "") return undefined;
+    return me.isMaster && me.ip !== "" && s.masters().every((n) => n.id >= me.id);
+  }
+
+  /** The masters, when this node may start a new assignment now; undefined otherwise. */
+  #leaderView(): ClusterNode[] | undefined {
+    const s = this.cluster.state;
+    const me = s.myself;
+    if (!this.#isLeader()) return undefined;
     const masters = s.masters();
     const sig = masters.map((n) => `${n.id}:${n.numSlots}:${n.failing}`).sort().join(",");
     const now = Date.now();
@@ -72,7 +90,7 @@ export class AutoAssign {
     if (now - this.#since < settle) return undefined;
     const epochs = new Set<number>();
     for (const n of masters) {
-      if (n.id < me.id || n.failing || n.openSlots > 0) return undefined;
+      if (n.failing || n.openSlots > 0) return undefined;
       if (n !== me && (!n.link || n.pongReceived === 0)) return undefined;
       if (n.numSlots > 0) epochs.add(n.configEpoch);
     }
@@ -83,24 +101,35 @@ export class AutoAssign {
 
   cron(): void {
     if (this.#busy || this.#stopped || !this.enabled) return;
-    const masters = this.#leaderView();
-    if (!masters) return;
-    const s = this.cluster.state;
-    let assigned = 0;
-    for (let i = 0; i < SLOTS; i++) if (s.owners[i]) assigned++;
-    const empty = masters.filter((n) => n.numSlots === 0);
     let job: Promise<void> | undefined;
-    if (assigned === 0) job = this.#splitEvenly(masters);
-    else if (assigned === SLOTS && empty.length > 0 && s.health === "ok") {
-      job = this.#rebalance(masters, empty);
+    if (this.#plan.length) {
+      // Resume an interrupted rebalance while still the leader; otherwise let the new one decide.
+      if (!this.#isLeader()) this.#plan = [];
+      else if (Date.now() >= this.#retryAt) job = this.#runPlan();
+    } else {
+      const masters = this.#leaderView();
+      if (!masters) return;
+      const s = this.cluster.state;
+      let assigned = 0;
+      for (let i = 0; i < SLOTS; i++) if (s.owners[i]) assigned++;
+      const empty = masters.filter((n) => n.numSlots === 0);
+      const allOk = s.health === "ok" &&
+        masters.every((n) => n === s.myself || n.health === "ok");
+      if (assigned === 0) job = this.#splitEvenly(masters);
+      else if (assigned === SLOTS && empty.length > 0 && allOk) {
+        this.#plan = this.#rebalancePlan(masters, empty);
+        job = this.#runPlan();
+      }
     }
     if (!job) return;
     this.#busy = true;
-    job.catch((e) => this.cluster.server.log.warning(`auto-assign: ${(e as Error).message}`))
-      .finally(() => {
-        this.#busy = false;
-        this.#signature = ""; // wait for the new configuration to settle before acting again
-      });
+    job.catch((e) => {
+      this.cluster.server.log.warning(`auto-assign: ${(e as Error).message}`);
+      this.#retryAt = Date.now() + RETRY_MS;
+    }).finally(() => {
+      this.#busy = false;
+      this.#signature = ""; // wait for the new configuration to settle before acting again
+    });
   }
 
   #password(): string {
@@ -132,14 +161,14 @@ export class AutoAssign {
   }
 
   /** Empty masters take slots from the fullest ones until every master has its even share. */
-  async #rebalance(masters: ClusterNode[], empty: ClusterNode[]): Promise<void> {
+  #rebalancePlan(masters: ClusterNode[], empty: ClusterNode[]): Move[] {
     const s = this.cluster.state;
     const n = masters.length;
     const sorted = [...masters].sort((a, b) => b.numSlots - a.numSlots || byAddress(a, b));
     const target = new Map<ClusterNode, number>();
     sorted.forEach((m, i) => target.set(m, Math.floor(SLOTS / n) + (i < SLOTS % n ? 1 : 0)));
     // Donors give their highest slots first, so ranges stay contiguous.
-    const plan: { from: ClusterNode; to: ClusterNode; slots: number[] }[] = [];
+    const plan: Move[] = [];
     const taken = new Set<number>();
     const surplus = sorted.map((m) => ({ m, extra: m.numSlots - target.get(m)! }));
     for (const to of empty) {
@@ -156,25 +185,40 @@ export class AutoAssign {
           }
         }
         slots.reverse();
-        plan.push({ from: d.m, to, slots });
+        if (slots.length) plan.push({ from: d.m, to, slots });
         d.extra -= slots.length;
         need -= slots.length;
       }
     }
+    return plan;
+  }
+
+  /** Runs the plan move by move; what has moved leaves the plan, so a failure can resume. */
+  async #runPlan(): Promise<void> {
+    const s = this.cluster.state;
     const log = this.cluster.server.log;
     const ep = (x: ClusterNode): Endpoint => ({ id: x.id, ip: x.ip, port: x.port });
-    for (const p of plan) {
-      if (p.slots.length === 0) continue;
+    while (this.#plan.length) {
+      const p = this.#plan[0];
+      if (s.lookup(p.from.id) !== p.from || s.lookup(p.to.id) !== p.to) {
+        this.#plan = []; // a node was forgotten: start over from a fresh view
+        return;
+      }
       log.notice(`auto-assign: moving ${p.slots.length} slots from ${p.from.id} to ${p.to.id}`);
-      const others = masters.filter((m) => m !== p.from && m !== p.to).map(ep);
-      await moveSlots(p.slots, ep(p.from), ep(p.to), others, {
+      const others = s.masters().filter((m) => m !== p.from && m !== p.to).map(ep);
+      await moveSlots([...p.slots], ep(p.from), ep(p.to), others, {
         password: this.#password(),
         batch: MOVE_BATCH,
         timeoutMs: Math.max(5000, this.cluster.nodeTimeout),
         stillValid: () =>
-          !this.#stopped && this.enabled && !p.from.failing && !p.to.failing &&
-          s.myself.isMaster && s.masters().every((m) => m.id >= s.myself.id),
+          !this.#stopped && this.enabled && !p.from.failing && !p.to.failing && this.#isLeader(),
+        moved: (done) => {
+          const gone = new Set(done);
+          p.slots = p.slots.filter((x) => !gone.has(x));
+        },
       });
+      if (p.slots.length) throw new Error("move interrupted");
+      this.#plan.shift();
     }
     log.notice("auto-assign: rebalance done");
   }

@@ -46,8 +46,6 @@ export class Cluster {
   readonly asking = new WeakSet<Client>();
   readonly readonlyClients = new WeakSet<Client>();
   readonly startedAt = Date.now();
-  /** True when this start loaded slots from nodes.conf (then the writable delay applies). */
-  #rejoining = false;
   #saveScheduled = false;
   #savedEpochs = "";
   #lastSave = 0;
@@ -72,16 +70,13 @@ export class Cluster {
     const confPath = resolve(cfg.str("dir"), cfg.str("cluster-config-file"));
     let state = loadNodesConf(confPath);
     const log = server.log;
-    let rejoining = false;
     if (state) {
       log.notice(`Node configuration loaded, I'm ${state.myself.id}`);
-      rejoining = state.myself.numSlots > 0;
     } else {
       state = new ClusterState(new ClusterNode(randomId(), NF.myself | NF.master));
       log.notice(`No cluster configuration found, I'm ${state.myself.id}`);
     }
     const c = new Cluster(server, state, confPath);
-    c.#rejoining = rejoining;
     clusters.set(server, c);
     const me = state.myself;
     const busPort = cfg.num("cluster-port") || port + 10000;
@@ -179,10 +174,9 @@ export class Cluster {
   updateState(): void {
     const s = this.state;
     const me = this.myself;
-    if (
-      this.#rejoining && s.health === "fail" && Date.now() - this.startedAt < WRITABLE_DELAY_MS
-    ) return;
-    this.#rejoining = false;
+    if (me.isMaster && s.health === "fail" && Date.now() - this.startedAt < WRITABLE_DELAY_MS) {
+      return;
+    }
     let health: "ok" | "fail" = "ok";
     if (this.server.config.bool("cluster-require-full-coverage")) {
       for (let i = 0; i < SLOTS; i++) {
@@ -206,7 +200,6 @@ export class Cluster {
       this.server.log.notice(`Cluster state changed: ${health}`);
       s.health = health;
     }
-    void me;
   }
 
   #slotsCache = { version: -1, b64: "" };

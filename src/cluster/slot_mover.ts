@@ -66,7 +66,14 @@ export async function moveSlots(
   from: Endpoint,
   to: Endpoint,
   others: Endpoint[],
-  opts: { password: string; batch: number; timeoutMs: number; stillValid: () => boolean },
+  opts: {
+    password: string;
+    batch: number;
+    timeoutMs: number;
+    stillValid: () => boolean;
+    /** Called after each batch that fully moved (so a failed move can resume with the rest). */
+    moved: (slots: number[]) => void;
+  },
 ): Promise<number> {
   const src = await Peer.open(from, opts.password);
   const dst = await Peer.open(to, opts.password);
@@ -113,6 +120,7 @@ export async function moveSlots(
       await src.all(assign);
       for (const p of rest) await p?.all(assign).catch(() => {});
       moved += batch.length;
+      opts.moved(batch);
     }
   } finally {
     src.close();

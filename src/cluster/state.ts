@@ -71,6 +71,8 @@ export class ClusterNode {
   shardId = randomId();
   /** Slots being moved that the node announces (gossiped, read by auto-assign). */
   openSlots = 0;
+  /** The cluster state the node announces (gossiped): migrations wait for "ok" everywhere. */
+  health: "ok" | "fail" = "fail";
 
   constructor(public id: string, flags: number) {
     this.flags = flags;
@@ -115,8 +117,8 @@ export class ClusterState {
   currentEpoch = 0;
   lastVoteEpoch = 0;
   health: ClusterHealth = "fail";
-  /** Masters serving at least one slot. */
-  size = 0;
+  /** Masters serving at least one slot (1 until the first state update, as in Redis). */
+  size = 1;
   /** FORGET keeps a node out of gossip for a minute: id → until (ms). */
   readonly blacklist = new Map<string, number>();
   readonly sent: MessageStats = new Map();
