@@ -10,7 +10,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const WEB = ROOT + "web/";
 export const GENERATED = ROOT + "src/net/ui_bundle.gen.ts";
 
-/** Files under web/ that define the UI (sources, config, lock), sorted by path. */
+/** Files under web/ that define the UI (sources, config, lock; not its tests), sorted by path. */
 export async function webSourceFiles(): Promise<string[]> {
   const out: string[] = [];
   async function walk(dir: string): Promise<void> {
@@ -20,7 +20,7 @@ export async function webSourceFiles(): Promise<string[]> {
         if (e.name !== "node_modules" && e.name !== "dist") {
           await walk(rel + "/");
         }
-      } else if (e.isFile) out.push(rel);
+      } else if (e.isFile && !/_test\.tsx?$/.test(e.name)) out.push(rel);
     }
   }
   await walk("");

@@ -25,6 +25,17 @@ Deno.test("the whole UI (HTML, JS, CSS) stays under 60 kB gzipped", () => {
   );
 });
 
+Deno.test("the UI's own unit tests (web/**/*_test.ts) pass", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", "--config", "web/deno.json", "web/"],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, text);
+});
+
 function get(
   path: string,
   headers: Record<string, string> = {},

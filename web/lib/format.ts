@@ -80,9 +80,6 @@ export function renderReply(v: Json, command = "", indent = 0): string {
     if (indent === 0 && !BULK_COMMANDS.has(command)) {
       if (STATUS_WORDS.has(v) || command === "type") return v;
     }
-    if (
-      indent === 0 && command === "info" || v.includes("\n") && indent === 0
-    ) return v;
     return quote(v);
   }
   if (Array.isArray(v)) {
