@@ -427,3 +427,62 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a killed master is flagged PFAIL then FAIL by majority; back up, the cluster is ok again",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "reredis-cluster-" });
+    const base = freeBlock(3);
+    const timeout = 1500;
+    const cluster = await startLocalCluster({
+      nodes: 3,
+      port: base,
+      httpPort: 0,
+      dir,
+      nodeTimeout: timeout,
+      extra: ["--appendonly", "no"],
+      log: nodeLog,
+    });
+    let restarted: Deno.ChildProcess | undefined;
+    try {
+      const victim = base + 2;
+      const id = String(await call(victim, "CLUSTER", "MYID"));
+      const pid = Number(/process_id:(\d+)/.exec(String(await call(victim, "INFO", "server")))![1]);
+      Deno.kill(pid, "SIGKILL");
+      const flagsOf = async (port: number) =>
+        text(await call(port, "CLUSTER", "NODES")).split("\n").find((l) => l.startsWith(id))!
+          .split(" ")[2];
+      const t0 = Date.now();
+      while (!(await flagsOf(base)).split(",").includes("fail")) {
+        assert.ok(Date.now() - t0 < timeout * 6, `not failed: ${await flagsOf(base)}`);
+        await sleep(100);
+      }
+      assert.ok(Date.now() - t0 >= timeout * 0.9, "flagged before the node timeout");
+      await waitForState(base, "fail", 5000);
+      await waitForState(base + 1, "fail", 5000);
+      assert.match(await flagsOf(base + 1), /\bfail\b/);
+      // Back with the same identity (nodes.conf written atomically survived the SIGKILL).
+      restarted = await spawnNode(victim, join(dir, String(victim)), [
+        "--http-port",
+        "0",
+        "--appendonly",
+        "no",
+        "--cluster-node-timeout",
+        String(timeout),
+      ], nodeLog);
+      await waitForPing(victim, 30_000);
+      assert.equal(await call(victim, "CLUSTER", "MYID"), id);
+      for (const p of cluster.ports) await waitForState(p, "ok", 20_000);
+      assert.doesNotMatch(await flagsOf(base), /fail/);
+    } finally {
+      if (restarted) {
+        restarted.kill("SIGKILL");
+        await restarted.status;
+      }
+      await cluster.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
