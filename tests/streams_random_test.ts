@@ -154,3 +154,65 @@ Deno.test({
     assert.deepEqual(diffs, []);
   },
 });
+
+Deno.test({
+  name: "stream commands raise the same keyspace events as redis-server, in order",
+  ignore: !redisServerAvailable(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const script = [
+      "XADD s 1-0 f v",
+      "XADD s MAXLEN 1 2-0 f v",
+      "XADD s NOMKSTREAM 3-0 f v",
+      "XADD nomk NOMKSTREAM 1-0 f v",
+      "XDEL s 3-0 9-0",
+      "XTRIM s MAXLEN 0",
+      "XTRIM s MAXLEN 0",
+      "XGROUP CREATE s g $ MKSTREAM",
+      "XGROUP CREATE fresh g $ MKSTREAM",
+      "XADD s 5-0 f v",
+      "XREADGROUP GROUP g alice STREAMS s >",
+      "XREADGROUP GROUP g bob STREAMS s >",
+      "XGROUP CREATECONSUMER s g carol",
+      "XGROUP CREATECONSUMER s g carol",
+      "XCLAIM s g dave 0 5-0",
+      "XAUTOCLAIM s g erin 0 0",
+      "XACK s g 5-0",
+      "XGROUP SETID s g 0",
+      "XGROUP DELCONSUMER s g alice",
+      "XGROUP DESTROY s g",
+      "XSETID s 9-0",
+      "XREAD STREAMS nokey 0",
+      "XRANGE nokey - +",
+      "XLEN nokey",
+      "DEL s",
+    ];
+    const run = async (port: number) => {
+      const sub = await RespClient.connect(port);
+      const c = await RespClient.connect(port);
+      await c.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+      await sub.call("PSUBSCRIBE", "__key*@0__:*");
+      for (const line of script) await c.call(...line.split(" "));
+      await c.call("SET", "done", "1");
+      const seen: string[] = [];
+      for (;;) {
+        const m = (await sub.read()) as string[];
+        if (m[2].endsWith("done")) break;
+        seen.push(`${m[2]} ${m[3]}`);
+      }
+      await c.call("CONFIG", "SET", "notify-keyspace-events", "");
+      c.close();
+      sub.close();
+      return seen;
+    };
+    const [ours, theirs] = await Promise.all([startReredis(), startRedis()]);
+    try {
+      const [a, b] = [await run(ours.port), await run(theirs.port)];
+      assert.ok(b.length > 20);
+      assert.deepEqual(a, b);
+    } finally {
+      await Promise.all([ours.stop(), theirs.stop()]);
+    }
+  },
+});

@@ -297,8 +297,10 @@ function xread(ctx: Ctx, args: Uint8Array[]): void {
   const now = Date.now();
   const served: { i: number; history: boolean; consumer?: Consumer }[] = [];
   for (let i = 0; i < n; i++) {
-    const s = streams[i];
+    // Redis looks each key up again here (a second hit or miss, a second keymiss event).
+    const s = lookupRead(ctx, keys[i]) as Stream | undefined;
     if (!s) continue;
+    streams[i] = s;
     if (r.xreadgroup) {
       const g = groups[i];
       let serve = false;
