@@ -169,14 +169,16 @@ function ProfilerTab() {
             </button>
           </div>
         )}
-      <VirtualList
-        count={lines.length}
-        rowHeight={22}
-        label="Commands"
-        class="mono monitor-list"
-        active={lines.length - 1}
-        row={(i) => <div class="mline">{lines[i]}</div>}
-      />
+      {monitorState.value !== "unsupported" && (
+        <VirtualList
+          count={lines.length}
+          rowHeight={22}
+          label="Commands"
+          class="mono monitor-list"
+          active={lines.length - 1}
+          row={(i) => <div class="mline">{lines[i]}</div>}
+        />
+      )}
       <h2>Slow log</h2>
       <SlowLog limit={50} />
     </div>

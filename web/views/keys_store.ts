@@ -105,7 +105,7 @@ async function scanMore(s: number): Promise<void> {
   scan.value = { ...scan.value, scanning: true };
   try {
     while (s === session && keys.length < limit) {
-      const args: Arg[] = ["SCAN", cursor, "COUNT", 1000];
+      const args: Arg[] = ["SCAN", cursor, "COUNT", 500];
       if (pattern.value) args.push("MATCH", pattern.value);
       if (typeFilter.value) args.push("TYPE", typeFilter.value);
       const r = await dbCmd(db.value, ...args) as [string, Json[]];
