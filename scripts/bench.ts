@@ -4,6 +4,7 @@
 //   deno task bench [--quick] [--transport node|deno|both] [-n N] [--repeat R]
 //                   [--tests set,get,...] [--extra zrange,publish|none] [-c 50] [--wal]
 //   deno task bench --wal-suite [--quick]   (scripts/bench_wal.ts: fsync policies, replay, compaction)
+//   deno task bench --scripting-suite [--quick]   (scripts/bench_scripting.ts: EVALSHA, BullMQ)
 //
 // Besides redis-benchmark's own tests it runs custom commands: ZRANGE of 100 members
 // (WITHSCORES-free) and PUBLISH to a channel with 10 subscribers connected.
@@ -18,6 +19,10 @@ import { type RunningServer, startRedis, startReredis } from "../tests/helpers/s
 
 if (Deno.args.includes("--wal-suite")) {
   await import("./bench_wal.ts");
+  Deno.exit(0);
+}
+if (Deno.args.includes("--scripting-suite")) {
+  await import("./bench_scripting.ts");
   Deno.exit(0);
 }
 

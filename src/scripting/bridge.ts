@@ -17,6 +17,7 @@ import {
   raiseText,
   setFunction,
   T,
+  toArg,
   toBytes,
   toText,
 } from "./lua.ts";
@@ -55,7 +56,7 @@ function callCommand(L: number, raiseIt: boolean): number {
   const args: Uint8Array[] = new Array(n);
   for (let i = 1; i <= n; i++) {
     const t = M._lua_type(L, i);
-    if (t === T.STRING) args[i - 1] = toBytes(L, i)!;
+    if (t === T.STRING) args[i - 1] = toArg(L, i)!;
     else if (t === T.NUMBER) args[i - 1] = numberArg(L, i);
     else return fail(L, "Lua redis lib command arguments must be strings or integers", raiseIt);
   }
@@ -76,7 +77,10 @@ function callCommand(L: number, raiseIt: boolean): number {
     run.dirty = true;
   }
   // The hook counts Lua instructions; a script spending its time in commands is noticed here.
-  if (!run.busy && run.threshold > 0 && performance.now() - run.startedAt >= run.threshold) {
+  if (
+    (++run.calls & 15) === 0 && !run.busy && run.threshold > 0 &&
+    performance.now() - run.startedAt >= run.threshold
+  ) {
     eng.enterBusy(run);
   }
   const c = run.client;

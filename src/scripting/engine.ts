@@ -58,6 +58,8 @@ export interface Run extends RunOptions {
   dirty: boolean;
   busy: boolean;
   killed: boolean;
+  /** redis.call count (the busy clock is read every 16 calls). */
+  calls: number;
   /** Only a script sent by a connected client outside EXEC can be suspended. */
   canYield: boolean;
   resp: 2 | 3;
@@ -253,6 +255,7 @@ export class ScriptEngine {
       dirty: false,
       busy: false,
       killed: false,
+      calls: 0,
       canYield: ctx.conn !== undefined && !ctx.inExec && !ctx.loader,
       resp: 2,
     };

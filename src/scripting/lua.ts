@@ -17,7 +17,6 @@ interface LuaModule {
   _luaL_loadbufferx(L: number, buf: number, len: number, name: number, mode: number): number;
   _luaL_ref(L: number, t: number): number;
   _luaL_unref(L: number, t: number, ref: number): void;
-  _lua_close(L: number): void;
   _lua_newthread(L: number): number;
   _lua_resetthread(L: number): number;
   _lua_gettop(L: number): number;
@@ -25,7 +24,6 @@ interface LuaModule {
   _lua_pushvalue(L: number, idx: number): void;
   _lua_rotate(L: number, idx: number, n: number): void;
   _lua_checkstack(L: number, n: number): number;
-  _lua_xmove(from: number, to: number, n: number): void;
   _lua_type(L: number, idx: number): number;
   _lua_isinteger(L: number, idx: number): number;
   _lua_tonumberx(L: number, idx: number, isnum: number): number;
@@ -33,7 +31,6 @@ interface LuaModule {
   _lua_toboolean(L: number, idx: number): number;
   _lua_tolstring(L: number, idx: number, len: number): number;
   _lua_touserdata(L: number, idx: number): number;
-  _lua_rawlen(L: number, idx: number): number;
   _lua_pushnil(L: number): void;
   _lua_pushnumber(L: number, n: number): void;
   _lua_pushinteger(L: number, n: bigint): void;
@@ -41,8 +38,6 @@ interface LuaModule {
   _lua_pushcclosure(L: number, fn: number, n: number): void;
   _lua_pushboolean(L: number, b: number): void;
   _lua_pushlightuserdata(L: number, p: number): void;
-  _lua_getglobal(L: number, name: number): number;
-  _lua_setglobal(L: number, name: number): void;
   _lua_getfield(L: number, idx: number, k: number): number;
   _lua_setfield(L: number, idx: number, k: number): void;
   _lua_rawget(L: number, idx: number): number;
@@ -77,9 +72,95 @@ export const LUA_YIELD = 1;
 export const REGISTRY = -1001000;
 export const MASK_COUNT = 8;
 
-const wasm = await LuaWasm.initialize();
-/** The one wasm module instance; every Lua state (one per server) lives in its memory. */
-export const M = wasm.module as unknown as LuaModule;
+// wasmoon's emscripten build wraps every export in an assertion shim (a keyed lookup, a template
+// string and an apply per call: more than the call itself). The raw exports are captured while
+// the module instantiates and called directly.
+let rawExports: WebAssembly.Exports | undefined;
+const instantiate = WebAssembly.instantiate;
+const instantiateStreaming = WebAssembly.instantiateStreaming;
+const capture = <T>(r: T): T => {
+  const inst = (r as { instance?: WebAssembly.Instance }).instance ?? r;
+  if (inst instanceof WebAssembly.Instance) rawExports = inst.exports;
+  return r;
+};
+// deno-lint-ignore no-explicit-any
+(WebAssembly as any).instantiate = (...a: unknown[]) =>
+  // deno-lint-ignore no-explicit-any
+  (instantiate as any).apply(WebAssembly, a).then(capture);
+// deno-lint-ignore no-explicit-any
+(WebAssembly as any).instantiateStreaming = (...a: unknown[]) =>
+  // deno-lint-ignore no-explicit-any
+  (instantiateStreaming as any).apply(WebAssembly, a).then(capture);
+let wasm: LuaWasm;
+try {
+  wasm = await LuaWasm.initialize();
+} finally {
+  WebAssembly.instantiate = instantiate;
+  WebAssembly.instantiateStreaming = instantiateStreaming;
+}
+const module = wasm.module as unknown as LuaModule;
+// deno-lint-ignore no-explicit-any
+const raw = (rawExports ?? {}) as Record<string, any>;
+if (typeof raw.lua_settop !== "function") throw new Error("wasmoon: raw wasm exports not found");
+const memory = raw.memory as WebAssembly.Memory;
+let heap8 = new Uint8Array(memory.buffer);
+let heap32 = new Uint32Array(memory.buffer);
+
+/** The C API over the raw exports, in one object literal (fast properties, monomorphic calls). */
+export const M: LuaModule = {
+  get HEAPU8(): Uint8Array {
+    if (heap8.length === 0) heap8 = new Uint8Array(memory.buffer); // grown: old view detached
+    return heap8;
+  },
+  get HEAPU32(): Uint32Array {
+    if (heap32.length === 0) heap32 = new Uint32Array(memory.buffer);
+    return heap32;
+  },
+  addFunction: (fn, sig) => module.addFunction(fn, sig),
+  _free: raw.free as LuaModule["_free"],
+  _luaL_loadbufferx: raw.luaL_loadbufferx as LuaModule["_luaL_loadbufferx"],
+  _luaL_newstate: raw.luaL_newstate as LuaModule["_luaL_newstate"],
+  _luaL_openlibs: raw.luaL_openlibs as LuaModule["_luaL_openlibs"],
+  _luaL_ref: raw.luaL_ref as LuaModule["_luaL_ref"],
+  _luaL_unref: raw.luaL_unref as LuaModule["_luaL_unref"],
+  _lua_checkstack: raw.lua_checkstack as LuaModule["_lua_checkstack"],
+  _lua_createtable: raw.lua_createtable as LuaModule["_lua_createtable"],
+  _lua_error: raw.lua_error as LuaModule["_lua_error"],
+  _lua_getfield: raw.lua_getfield as LuaModule["_lua_getfield"],
+  _lua_gettop: raw.lua_gettop as LuaModule["_lua_gettop"],
+  _lua_isinteger: raw.lua_isinteger as LuaModule["_lua_isinteger"],
+  _lua_isyieldable: raw.lua_isyieldable as LuaModule["_lua_isyieldable"],
+  _lua_newthread: raw.lua_newthread as LuaModule["_lua_newthread"],
+  _lua_next: raw.lua_next as LuaModule["_lua_next"],
+  _lua_pcallk: raw.lua_pcallk as LuaModule["_lua_pcallk"],
+  _lua_pushboolean: raw.lua_pushboolean as LuaModule["_lua_pushboolean"],
+  _lua_pushcclosure: raw.lua_pushcclosure as LuaModule["_lua_pushcclosure"],
+  _lua_pushinteger: raw.lua_pushinteger as LuaModule["_lua_pushinteger"],
+  _lua_pushlightuserdata: raw.lua_pushlightuserdata as LuaModule["_lua_pushlightuserdata"],
+  _lua_pushlstring: raw.lua_pushlstring as LuaModule["_lua_pushlstring"],
+  _lua_pushnil: raw.lua_pushnil as LuaModule["_lua_pushnil"],
+  _lua_pushnumber: raw.lua_pushnumber as LuaModule["_lua_pushnumber"],
+  _lua_pushvalue: raw.lua_pushvalue as LuaModule["_lua_pushvalue"],
+  _lua_rawget: raw.lua_rawget as LuaModule["_lua_rawget"],
+  _lua_rawgeti: raw.lua_rawgeti as LuaModule["_lua_rawgeti"],
+  _lua_rawset: raw.lua_rawset as LuaModule["_lua_rawset"],
+  _lua_rawseti: raw.lua_rawseti as LuaModule["_lua_rawseti"],
+  _lua_resetthread: raw.lua_resetthread as LuaModule["_lua_resetthread"],
+  _lua_resume: raw.lua_resume as LuaModule["_lua_resume"],
+  _lua_rotate: raw.lua_rotate as LuaModule["_lua_rotate"],
+  _lua_setfield: raw.lua_setfield as LuaModule["_lua_setfield"],
+  _lua_sethook: raw.lua_sethook as LuaModule["_lua_sethook"],
+  _lua_settop: raw.lua_settop as LuaModule["_lua_settop"],
+  _lua_setupvalue: raw.lua_setupvalue as LuaModule["_lua_setupvalue"],
+  _lua_toboolean: raw.lua_toboolean as LuaModule["_lua_toboolean"],
+  _lua_tointegerx: raw.lua_tointegerx as LuaModule["_lua_tointegerx"],
+  _lua_tolstring: raw.lua_tolstring as LuaModule["_lua_tolstring"],
+  _lua_tonumberx: raw.lua_tonumberx as LuaModule["_lua_tonumberx"],
+  _lua_touserdata: raw.lua_touserdata as LuaModule["_lua_touserdata"],
+  _lua_type: raw.lua_type as LuaModule["_lua_type"],
+  _lua_yieldk: raw.lua_yieldk as LuaModule["_lua_yieldk"],
+  _malloc: raw.malloc as LuaModule["_malloc"],
+};
 
 const enc = new TextEncoder();
 const utf8Dec = new TextDecoder();
@@ -139,6 +220,32 @@ export function toBytes(L: number, idx: number): Uint8Array | undefined {
   // A loop beats slice() on the (large) wasm heap for the short strings commands mostly take.
   if (len <= 64) { for (let i = 0; i < len; i++) out[i] = heap[p + i]; }
   else out.set(heap.subarray(p, p + len));
+  return out;
+}
+
+const ARENA_CHUNK = 64 * 1024;
+let arena = new Uint8Array(ARENA_CHUNK);
+let arenaPos = 0;
+
+/**
+ * The bytes of the string at idx, carved from a shared chunk: one allocation serves many command
+ * arguments (a fresh Uint8Array per argument costs more than the copy). Like a connection's read
+ * buffer, commands must copy what they keep; the chunk is never written again, so the views stay
+ * valid for the propagated record at the end of the script.
+ */
+export function toArg(L: number, idx: number): Uint8Array | undefined {
+  const p = M._lua_tolstring(L, idx, lenPtr);
+  if (p === 0) return undefined;
+  const len = M.HEAPU32[lenPtr >> 2];
+  if (len > 4096) return M.HEAPU8.slice(p, p + len);
+  if (arenaPos + len > ARENA_CHUNK) {
+    arena = new Uint8Array(ARENA_CHUNK);
+    arenaPos = 0;
+  }
+  const out = arena.subarray(arenaPos, arenaPos + len);
+  const heap = M.HEAPU8;
+  for (let i = 0; i < len; i++) out[i] = heap[p + i];
+  arenaPos += len;
   return out;
 }
 
