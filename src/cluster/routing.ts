@@ -29,40 +29,61 @@ function hasAskingFlag(cmd: Command): boolean {
 }
 
 /** What the key walk found: the slot, its owner, and the migration facts that matter. */
-interface Walk {
-  slot: number;
-  owner: ClusterNode | undefined;
-  first: Uint8Array | undefined;
-  multipleKeys: boolean;
-  missing: number;
-  migrating: boolean;
-  importing: boolean;
-  error: string | undefined;
-  keys: string[];
+class Walk {
+  slot = -1;
+  owner: ClusterNode | undefined = undefined;
+  first: Uint8Array | undefined = undefined;
+  multipleKeys = false;
+  missing = 0;
+  migrating = false;
+  importing = false;
+  error: string | undefined = undefined;
+
+  reset(): this {
+    this.slot = -1;
+    this.owner = this.first = this.error = undefined;
+    this.multipleKeys = this.migrating = this.importing = false;
+    this.missing = 0;
+    return this;
+  }
+}
+
+/** One walk at a time (routing is synchronous): reused, so the hot path allocates nothing. */
+const scratch = new Walk();
+
+function visitKey(cl: Cluster, w: Walk, key: Uint8Array): boolean {
+  const s = cl.state;
+  const slot = slotOf(key);
+  if (w.first === undefined) {
+    w.first = key;
+    w.slot = slot;
+    w.owner = s.owners[slot];
+    if (w.owner === undefined) {
+      w.error = UNBOUND;
+      return false;
+    }
+    if (w.owner === s.myself && s.migratingTo[slot]) w.migrating = true;
+    else if (s.importingFrom[slot]) w.importing = true;
+  } else if (slot !== w.slot) {
+    w.error = CROSSSLOT;
+    return false;
+  } else if (!w.multipleKeys && !sameBytes(key, w.first)) w.multipleKeys = true;
+  if ((w.migrating || w.importing) && cl.server.dbs[0].get(toKey(key), false) === undefined) {
+    w.missing++;
+  }
+  return true;
 }
 
 function walkKeys(cl: Cluster, w: Walk, cmd: Command, args: Uint8Array[]): void {
-  const s = cl.state;
-  for (const pos of keyArgs(cmd, args)) {
-    const key = args[pos];
-    const slot = slotOf(key);
-    if (w.first === undefined) {
-      w.first = key;
-      w.slot = slot;
-      w.owner = s.owners[slot];
-      if (w.owner === undefined) {
-        w.error = UNBOUND;
-        return;
-      }
-      if (w.owner === s.myself && s.migratingTo[slot]) w.migrating = true;
-      else if (s.importingFrom[slot]) w.importing = true;
-    } else if (slot !== w.slot) {
-      w.error = CROSSSLOT;
-      return;
-    } else if (!sameBytes(key, w.first)) w.multipleKeys = true;
-    const k = toKey(key);
-    w.keys.push(k);
-    if ((w.migrating || w.importing) && cl.server.dbs[0].get(k, false) === undefined) w.missing++;
+  if (cmd.flags & F.movablekeys) {
+    for (const pos of keyArgs(cmd, args)) if (!visitKey(cl, w, args[pos])) return;
+    return;
+  }
+  if (cmd.firstKey <= 0) return;
+  const last = cmd.lastKey < 0 ? args.length + cmd.lastKey : cmd.lastKey;
+  const step = cmd.step > 0 ? cmd.step : 1;
+  for (let i = cmd.firstKey; i <= last && i < args.length; i += step) {
+    if (!visitKey(cl, w, args[i])) return;
   }
 }
 
@@ -98,17 +119,7 @@ function route(cl: Cluster, c: Client, cmd: Command, args: Uint8Array[]): boolea
   ) {
     return true;
   }
-  const w: Walk = {
-    slot: -1,
-    owner: undefined,
-    first: undefined,
-    multipleKeys: false,
-    missing: 0,
-    migrating: false,
-    importing: false,
-    error: undefined,
-    keys: [],
-  };
+  const w = scratch.reset();
   let isWrite = (cmd.flags & F.write) !== 0;
   if (isExec) {
     for (const q of c.multi!) {
@@ -135,7 +146,7 @@ function route(cl: Cluster, c: Client, cmd: Command, args: Uint8Array[]): boolea
   }
   if (w.importing && (asking || hasAskingFlag(cmd))) {
     if (w.multipleKeys && w.missing > 0) return redirect(cl, c, cmd, TRYAGAIN);
-    return admitLocked(cl, c, isWrite && !(c.multi && !isExec), w.keys);
+    return admitLocked(cl, c, isWrite && !(c.multi && !isExec), cmd, args);
   }
   if (
     cl.readonlyClients.has(c) && !isWrite && me.has(NF.slave) && me.masterId === w.owner.id
@@ -143,17 +154,26 @@ function route(cl: Cluster, c: Client, cmd: Command, args: Uint8Array[]): boolea
   if (w.owner !== me) {
     return redirect(cl, c, cmd, `MOVED ${w.slot} ${w.owner.ip}:${w.owner.port}`);
   }
-  return admitLocked(cl, c, isWrite && !(c.multi && !isExec), w.keys);
+  return admitLocked(cl, c, isWrite && !(c.multi && !isExec), cmd, args);
 }
 
 /** A write to a key a MIGRATE is sending right now waits (`isWrite` is false for queued ones). */
-function admitLocked(cl: Cluster, c: Client, isWrite: boolean, keys: string[]): boolean {
+function admitLocked(
+  cl: Cluster,
+  c: Client,
+  isWrite: boolean,
+  cmd: Command,
+  args: Uint8Array[],
+): boolean {
   const locks = migrationLocks(cl.server);
   if (!isWrite || locks.size === 0) return true;
-  for (const k of keys) {
-    if (locks.has(k)) {
-      locks.park(c);
-      return false;
+  const lines = cmd.fullName === "exec" ? c.multi ?? [] : [{ cmd, args }];
+  for (const q of lines) {
+    for (const pos of keyArgs(q.cmd, q.args)) {
+      if (locks.has(toKey(q.args[pos]))) {
+        locks.park(c);
+        return false;
+      }
     }
   }
   return true;
