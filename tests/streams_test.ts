@@ -277,6 +277,11 @@ Deno.test(
       await b.xadd("nokey", "1-0", "a", "1");
       assert.deepEqual(await later, [["nokey", [["1-0", ["a", "1"]]]]]);
       assert.equal(await a.xread("BLOCK", 30, "STREAMS", "s", "$"), null, "timeout → nil");
+      // Written in one transaction, the first stream written is the one served (Redis's ready order).
+      const one = a.xread("BLOCK", 5000, "STREAMS", "s1", "s2", "$", "$");
+      await sleep(50);
+      await b.multi().xadd("s2", "1-0", "x", "2").xadd("s1", "1-0", "x", "1").exec();
+      assert.deepEqual(await one, [["s2", [["1-0", ["x", "2"]]]]]);
     } finally {
       a.disconnect();
       b.disconnect();

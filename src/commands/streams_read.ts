@@ -9,34 +9,25 @@
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
 import { Stream } from "../store/stream.ts";
-import { ID_MAX, ID_ZERO, idBytes, type StreamId } from "../store/stream_id.ts";
-import { Consumer, type ConsumerGroup } from "../store/stream_groups.ts";
+import { ID_MAX, ID_ZERO, type StreamId } from "../store/stream_id.ts";
+import type { Consumer, ConsumerGroup } from "../store/stream_groups.ts";
 import { eqi, toKey } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import { lookupRead } from "./keys_lookup.ts";
+import { ascii, cstr, idArg, int64Arg, replyRange, SYNTAX, WRONGTYPE } from "./streams_common.ts";
 import {
-  advanceGroup,
-  ascii,
-  collectRange,
-  cstr,
-  idArg,
-  int64Arg,
-  propagateGroupId,
-  propagateXclaim,
-  quietEvent,
-  replyEntry,
-  replyId,
-  replyRange,
-  SYNTAX,
-  WRONGTYPE,
-} from "./streams_common.ts";
+  consumerFor,
+  deliverNew,
+  replyHeader,
+  replyHistory,
+  replyStreamKey,
+  serveWoken,
+} from "./streams_serve.ts";
 
-/** XREAD_BLOCKED_DEFAULT_COUNT: what a woken reader gets without COUNT. */
-const BLOCKED_DEFAULT_COUNT = 1000;
 /** setTimeout's limit; longer waits are treated as forever (> 24 days). */
 const MAX_TIMER_MS = 2147483647;
 
-interface ReadArgs {
+export interface ReadArgs {
   xreadgroup: boolean;
   count: number;
   /** Block timeout in ms (0 = forever), undefined without BLOCK. */
@@ -135,106 +126,6 @@ function parseRead(ctx: Ctx, args: Uint8Array[]): ReadArgs | undefined {
 }
 
 const isWord = (b: Uint8Array, c: number) => b.length === 1 && b[0] === c;
-
-/** The group consumer, created (with Redis's side effects) when missing; its seen-time refreshed. */
-function consumerFor(
-  ctx: Ctx,
-  key: string,
-  keyArg: Uint8Array,
-  g: ConsumerGroup,
-  r: ReadArgs,
-  now: number,
-): Consumer {
-  const name = toKey(r.consumer!);
-  let c = g.consumers.get(name);
-  if (!c) {
-    c = new Consumer(name, now);
-    g.consumers.set(name, c);
-    quietEvent(ctx, key, "xgroup-createconsumer");
-    if (r.noack) ctx.propagate(["XGROUP", "CREATECONSUMER", keyArg, r.group!, r.consumer!]);
-  }
-  c.seenTime = now;
-  return c;
-}
-
-/**
- * streamReplyWithRange with a group: new entries after the group's last id, each recorded in the
- * PEL (unless NOACK) and propagated as XCLAIM; a NOACK read propagates XGROUP SETID instead.
- */
-function deliverNew(
-  ctx: Ctx,
-  s: Stream,
-  keyArg: Uint8Array,
-  g: ConsumerGroup,
-  c: Consumer,
-  r: ReadArgs,
-  count: number,
-  now: number,
-): void {
-  const start = g.lastId.next() ?? ID_ZERO;
-  const { nodes, idx } = collectRange(s, start, ID_MAX, false, count);
-  ctx.reply.array(idx.length);
-  let movedLast = false;
-  for (let k = 0; k < idx.length; k++) {
-    const node = nodes[k];
-    const id = node.idAt(idx[k]);
-    if (id.compare(g.lastId) > 0) {
-      advanceGroup(s, g, id);
-      if (r.noack) movedLast = true;
-    }
-    const idText = idBytes(id);
-    replyEntry(ctx, node, idx[k], idText);
-    if (r.noack) continue;
-    let nack = g.pel.get(id);
-    if (!nack) {
-      nack = { deliveryTime: now, deliveryCount: 1, consumer: c };
-      g.pel.set(id, nack);
-    } else {
-      nack.consumer?.pel.delete(id);
-      nack.consumer = c;
-      nack.deliveryTime = now;
-      nack.deliveryCount = 1;
-    }
-    c.pel.set(id, nack);
-    propagateXclaim(ctx, keyArg, g, r.group!, idText, nack, g.lastId === id ? idText : undefined);
-  }
-  if (movedLast) propagateGroupId(ctx, keyArg, g, r.group!);
-}
-
-/** streamReplyWithRangeFromConsumerPEL: the consumer's own pending entries after `after`. */
-function replyHistory(ctx: Ctx, s: Stream, c: Consumer, after: StreamId, count: number): void {
-  const start = after.next() ?? ID_ZERO;
-  const picked: [StreamId, { deliveryTime: number; deliveryCount: number }][] = [];
-  for (const e of c.pel.entries(start)) {
-    if (count && picked.length >= count) break;
-    picked.push(e);
-  }
-  ctx.reply.array(picked.length);
-  const now = Date.now();
-  for (const [id, nack] of picked) {
-    const ref = s.find(id);
-    if (ref) {
-      replyEntry(ctx, ref.node, ref.i);
-      nack.deliveryTime = now;
-      nack.deliveryCount++;
-    } else {
-      ctx.reply.array(2);
-      replyId(ctx, id);
-      ctx.reply.nilArray();
-    }
-  }
-}
-
-/** The reply's per-stream header: [key, …] pairs in RESP2, a map in RESP3. */
-function replyHeader(ctx: Ctx, n: number): void {
-  if (ctx.reply.proto === 2) ctx.reply.array(n);
-  else ctx.reply.map(n);
-}
-
-function replyStreamKey(ctx: Ctx, keyArg: Uint8Array): void {
-  if (ctx.reply.proto === 2) ctx.reply.array(2);
-  ctx.reply.bulk(keyArg);
-}
 
 function xread(ctx: Ctx, args: Uint8Array[]): void {
   const r = parseRead(ctx, args);
@@ -346,46 +237,6 @@ function xread(ctx: Ctx, args: Uint8Array[]): void {
     if (rewritten) ctx.current = { cmd: ctx.current.cmd, args: rewritten };
   }
   if (!ctx.block(keys, r.timeout)) ctx.reply.nilArray();
-}
-
-/** A blocked reader run again after one of its keys changed (serveClientsBlockedOnStreamKey). */
-function serveWoken(ctx: Ctx, args: Uint8Array[], r: ReadArgs): void {
-  const { streamsArg, n } = r;
-  const count = r.count || BLOCKED_DEFAULT_COUNT;
-  const keys: string[] = [];
-  for (let i = 0; i < n; i++) keys.push(toKey(args[streamsArg + i]));
-  const groupName = r.group ? toKey(r.group) : "";
-  for (let i = 0; i < n; i++) {
-    const v = ctx.db.get(keys[i]);
-    const keyArg = args[streamsArg + i];
-    if (r.xreadgroup) {
-      if (!(v instanceof Stream)) {
-        ctx.reply.error("UNBLOCKED the stream key no longer exists");
-        return;
-      }
-      const g = v.groups?.get(groupName);
-      if (!g) {
-        ctx.reply.error("NOGROUP the consumer group this client was blocked on no longer exists");
-        return;
-      }
-      if (v.lastId.compare(g.lastId) <= 0) continue;
-      const now = Date.now();
-      const consumer = consumerFor(ctx, keys[i], keyArg, g, r, now);
-      replyHeader(ctx, 1);
-      replyStreamKey(ctx, keyArg);
-      deliverNew(ctx, v, keyArg, g, consumer, r, count, now);
-      return;
-    }
-    if (!(v instanceof Stream)) continue;
-    const after = idArg(ctx, args[streamsArg + n + i], "zero", true);
-    if (!after) return;
-    if (v.lastId.compare(after) <= 0) continue;
-    replyHeader(ctx, 1);
-    replyStreamKey(ctx, keyArg);
-    replyRange(ctx, v, after.next() ?? ID_ZERO, ID_MAX, false, count);
-    return;
-  }
-  ctx.block(keys, r.timeout ?? 0);
 }
 
 export const streamReadCommands: CommandDef[] = [

@@ -19,6 +19,9 @@ import type { ConsumerGroup } from "./stream_groups.ts";
 /** STREAM_LISTPACK_MAX_SIZE: a node never grows past 1 GiB. */
 const LISTPACK_MAX = 1 << 30;
 
+/** Counts appends across all streams: the order in which streams were last written. */
+let appends = 0;
+
 export interface NodeLimits {
   maxEntries: number;
   maxBytes: number;
@@ -50,6 +53,8 @@ export class Stream implements RedisCollection {
   entriesAdded: Int64 = 0;
   /** Consumer groups by name; created on first use, as Redis's s->cgroups. */
   groups: Map<string, ConsumerGroup> | undefined;
+  /** When this stream was last appended to, across all streams (serving woken readers). */
+  appendSeq = 0;
 
   get size(): number {
     return this.length;
@@ -110,6 +115,7 @@ export class Stream implements RedisCollection {
       this.nodes.push(tail);
     }
     tail.append(id, argv, from, pairs);
+    this.appendSeq = ++appends;
     this.length++;
     this.entriesAdded = typeof this.entriesAdded === "number" &&
         this.entriesAdded < Number.MAX_SAFE_INTEGER
