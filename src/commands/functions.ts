@@ -3,12 +3,19 @@
 
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
-import { functionsOf } from "../scripting/functions.ts";
-import { engineOf } from "../scripting/engine.ts";
+import type { FunctionRegistry } from "../scripting/functions.ts";
+import { scripting } from "../scripting/available.ts";
 import { eqi } from "../util/bytes.ts";
 import { globMatch } from "../util/glob.ts";
 import { replyHelp } from "./help_reply.ts";
-import { splitKeys } from "./scripting.ts";
+import { engine, splitKeys } from "./scripting.ts";
+
+/** The server's function libraries, or undefined after replying that this build has no VM. */
+function registry(ctx: Ctx): FunctionRegistry | undefined {
+  if (typeof scripting !== "string") return scripting.functionsOf(ctx.server);
+  ctx.reply.error(scripting);
+  return undefined;
+}
 
 function functionLoad(ctx: Ctx, args: Uint8Array[]): void {
   let replace = false;
@@ -21,7 +28,9 @@ function functionLoad(ctx: Ctx, args: Uint8Array[]): void {
     replace = true;
     i = 3;
   }
-  const lib = functionsOf(ctx.server).load(args[i], replace);
+  const reg = registry(ctx);
+  if (!reg) return;
+  const lib = reg.load(args[i], replace);
   if (typeof lib === "string") {
     ctx.reply.error("ERR " + lib);
     return;
@@ -31,7 +40,9 @@ function functionLoad(ctx: Ctx, args: Uint8Array[]): void {
 }
 
 function functionDelete(ctx: Ctx, args: Uint8Array[]): void {
-  if (!functionsOf(ctx.server).delete(new TextDecoder().decode(args[2]))) {
+  const reg = registry(ctx);
+  if (!reg) return;
+  if (!reg.delete(new TextDecoder().decode(args[2]))) {
     ctx.reply.error("ERR Library not found");
     return;
   }
@@ -44,7 +55,9 @@ function functionFlush(ctx: Ctx, args: Uint8Array[]): void {
     ctx.reply.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     return;
   }
-  functionsOf(ctx.server).flush();
+  const reg = registry(ctx);
+  if (!reg) return;
+  reg.flush();
   ctx.propagate(args);
   ctx.reply.ok();
 }
@@ -63,10 +76,10 @@ function functionList(ctx: Ctx, args: Uint8Array[]): void {
       return ctx.reply.error(`ERR Unknown argument ${new TextDecoder().decode(args[i])}`);
     }
   }
+  const reg = registry(ctx);
+  if (!reg) return;
   const glob = pattern && new TextDecoder().decode(pattern);
-  const libs = [...functionsOf(ctx.server).libraries.values()].filter((l) =>
-    !glob || globMatch(glob, l.name)
-  );
+  const libs = [...reg.libraries.values()].filter((l) => !glob || globMatch(glob, l.name));
   const r = ctx.reply;
   r.array(libs.length);
   for (const lib of libs) {
@@ -96,7 +109,8 @@ function functionList(ctx: Ctx, args: Uint8Array[]): void {
 }
 
 function functionDump(ctx: Ctx): void {
-  ctx.reply.bulk(functionsOf(ctx.server).dump());
+  const reg = registry(ctx);
+  if (reg) ctx.reply.bulk(reg.dump());
 }
 
 function functionRestore(ctx: Ctx, args: Uint8Array[]): void {
@@ -112,7 +126,9 @@ function functionRestore(ctx: Ctx, args: Uint8Array[]): void {
       );
     }
   }
-  const err = functionsOf(ctx.server).restore(args[2], policy);
+  const reg = registry(ctx);
+  if (!reg) return;
+  const err = reg.restore(args[2], policy);
   if (err !== undefined) return ctx.reply.error("ERR " + err);
   ctx.propagate(args);
   ctx.reply.ok();
@@ -120,8 +136,9 @@ function functionRestore(ctx: Ctx, args: Uint8Array[]): void {
 
 function functionStats(ctx: Ctx): void {
   const r = ctx.reply;
-  const eng = engineOf(ctx.server);
-  const reg = functionsOf(ctx.server);
+  const reg = registry(ctx);
+  if (!reg) return;
+  const eng = reg.engine;
   r.map(2);
   r.bulkStr("running_script");
   const run = eng.current;
@@ -190,7 +207,9 @@ function functionHelp(ctx: Ctx, args: Uint8Array[]): void {
 }
 
 function fcall(ctx: Ctx, args: Uint8Array[], ro: boolean): void {
-  const fn = functionsOf(ctx.server).find(new TextDecoder().decode(args[1]));
+  const reg = registry(ctx);
+  if (!reg) return;
+  const fn = reg.find(new TextDecoder().decode(args[1]));
   if (!fn) return ctx.reply.error("ERR Function not found");
   const split = splitKeys(ctx, args);
   if (!split) return;
@@ -198,7 +217,7 @@ function fcall(ctx: Ctx, args: Uint8Array[], ro: boolean): void {
   if (ro && !noWrites) {
     return ctx.reply.error("ERR Can not execute a script with write flag using *_ro command.");
   }
-  engineOf(ctx.server).run(ctx, fn.ref, split.keys, split.argv, {
+  reg.engine.run(ctx, fn.ref, split.keys, split.argv, {
     name: fn.name,
     readOnly: ro || noWrites,
     isEval: false,
@@ -214,7 +233,7 @@ export const functionCommands: CommandDef[] = [
   { name: "function|dump", run: functionDump },
   { name: "function|restore", run: functionRestore },
   { name: "function|stats", run: functionStats },
-  { name: "function|kill", run: (ctx) => engineOf(ctx.server).kill(ctx, false) },
+  { name: "function|kill", run: (ctx) => engine(ctx)?.kill(ctx, false) },
   { name: "function|help", run: functionHelp },
   { name: "fcall", run: (ctx, args) => fcall(ctx, args, false) },
   { name: "fcall_ro", run: (ctx, args) => fcall(ctx, args, true) },

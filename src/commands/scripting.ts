@@ -4,12 +4,20 @@
 
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
-import { type CachedScript, engineOf, sha1hex } from "../scripting/engine.ts";
+import type { CachedScript, ScriptEngine } from "../scripting/engine.ts";
+import { scripting } from "../scripting/available.ts";
 import { eqi } from "../util/bytes.ts";
 import { replyHelp } from "./help_reply.ts";
 import { parseInt64 } from "../util/numbers.ts";
 
 const dec = new TextDecoder();
+
+/** The server's Lua engine, or undefined after replying that this build has no VM. */
+export function engine(ctx: Ctx): ScriptEngine | undefined {
+  if (typeof scripting !== "string") return scripting.engineOf(ctx.server);
+  ctx.reply.error(scripting);
+  return undefined;
+}
 
 const SHEBANG_FLAGS = new Set([
   "no-writes",
@@ -41,8 +49,9 @@ function shebangFlags(body: Uint8Array): string | { shebang: boolean; noWrites: 
 
 /** Compiles (or finds) a script; replies with an error and returns undefined on failure. */
 function loadScript(ctx: Ctx, body: Uint8Array): [string, CachedScript] | undefined {
-  const eng = engineOf(ctx.server);
-  const sha = sha1hex(body);
+  const eng = engine(ctx);
+  if (!eng || typeof scripting === "string") return undefined;
+  const sha = scripting.sha1hex(body);
   const cached = eng.scripts.get(sha);
   if (cached) return [sha, cached];
   const flags = shebangFlags(body);
@@ -83,12 +92,14 @@ export function splitKeys(
 }
 
 function evalGeneric(ctx: Ctx, args: Uint8Array[], bySha: boolean, ro: boolean): void {
+  const eng = engine(ctx);
+  if (!eng) return;
   const split = splitKeys(ctx, args);
   if (!split) return;
   let found: [string, CachedScript] | undefined;
   if (bySha) {
     const sha = dec.decode(args[1]).toLowerCase();
-    const s = sha.length === 40 ? engineOf(ctx.server).scripts.get(sha) : undefined;
+    const s = sha.length === 40 ? eng.scripts.get(sha) : undefined;
     if (!s) {
       ctx.reply.error("NOSCRIPT No matching script. Please use EVAL.");
       return;
@@ -101,7 +112,7 @@ function evalGeneric(ctx: Ctx, args: Uint8Array[], bySha: boolean, ro: boolean):
     ctx.reply.error("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
-  engineOf(ctx.server).run(ctx, script.ref, split.keys, split.argv, {
+  eng.run(ctx, script.ref, split.keys, split.argv, {
     name: sha,
     readOnly: ro || script.noWrites,
     isEval: true,
@@ -115,7 +126,8 @@ function scriptLoad(ctx: Ctx, args: Uint8Array[]): void {
 }
 
 function scriptExists(ctx: Ctx, args: Uint8Array[]): void {
-  const scripts = engineOf(ctx.server).scripts;
+  const scripts = engine(ctx)?.scripts;
+  if (!scripts) return;
   ctx.reply.array(args.length - 2);
   for (let i = 2; i < args.length; i++) {
     const sha = dec.decode(args[i]).toLowerCase();
@@ -128,7 +140,9 @@ function scriptFlush(ctx: Ctx, args: Uint8Array[]): void {
     ctx.reply.error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
     return;
   }
-  engineOf(ctx.server).flushScripts();
+  const eng = engine(ctx);
+  if (!eng) return;
+  eng.flushScripts();
   ctx.reply.ok();
 }
 
@@ -166,7 +180,7 @@ export const scriptingCommands: CommandDef[] = [
   { name: "script|load", run: scriptLoad },
   { name: "script|exists", run: scriptExists },
   { name: "script|flush", run: scriptFlush },
-  { name: "script|kill", run: (ctx) => engineOf(ctx.server).kill(ctx, true) },
+  { name: "script|kill", run: (ctx) => engine(ctx)?.kill(ctx, true) },
   { name: "script|debug", run: scriptDebug },
   { name: "script|help", run: scriptHelp },
 ];
