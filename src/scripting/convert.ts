@@ -141,6 +141,8 @@ function parseDoubleText(s: string): number {
   return Number(s);
 }
 
+const MAX_REPLY_DEPTH = 1000;
+
 /** Which protocol the script asked redis.call replies in, and so how booleans convert back. */
 export interface ReplyContext {
   /** The script's RESP version (redis.setresp), 2 or 3. */
@@ -172,7 +174,9 @@ export function writeLuaValue(L: number, out: ReplyWriter, rc: ReplyContext, dep
       else out.int(truncateDouble(M._lua_tonumberx(L, -1, 0)));
       break;
     case T.TABLE:
-      writeTable(L, out, rc, depth);
+      // Redis stops where Lua 5.1's stack runs out (7995 levels); JS recursion allows less.
+      if (depth >= MAX_REPLY_DEPTH) out.error("ERR reached lua stack limit");
+      else writeTable(L, out, rc, depth);
       break;
     default:
       out.nil();

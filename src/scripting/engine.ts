@@ -307,6 +307,22 @@ export class ScriptEngine {
   }
 
   #complete(run: Run, status: number): void {
+    try {
+      this.#reply(run, status);
+    } finally {
+      // Whatever happened while replying, the unit closes and the next script can run.
+      M._lua_settop(this.co, 0);
+      M._lua_sethook(this.co, 0, 0, 0);
+      this.current = undefined;
+      if (run.busy) {
+        this.server.busyReply = undefined;
+        this.server.log.warning("Slow script finished.");
+      }
+      this.server.wp.end();
+    }
+  }
+
+  #reply(run: Run, status: number): void {
     const co = this.co;
     const out = run.ctx.reply;
     if (status === LUA_OK) {
@@ -322,14 +338,6 @@ export class ScriptEngine {
       out.error(`ERR Error running script ${run.name}, ${msg.slice(0, 100)}`);
       M._lua_resetthread(co);
     }
-    M._lua_settop(co, 0);
-    M._lua_sethook(co, 0, 0, 0);
-    this.current = undefined;
-    if (run.busy) {
-      this.server.busyReply = undefined;
-      this.server.log.warning("Slow script finished.");
-    }
-    this.server.wp.end();
   }
 
   /** The error object at the top of the coroutine's stack → the caller's error reply. */

@@ -173,6 +173,27 @@ local function newEnv(redis)
   local stringlib = {}
   for k, v in pairs(string) do stringlib[k] = v end
   stringlib.gfind = string.gmatch
+  -- 5.1 truncated non-integral numbers for %d/%x/%c…; 5.4 raises. Only calls with such an
+  -- argument pay for parsing the format.
+  local format = string.format
+  local function truncated(f, ...)
+    local t, n, i = { ... }, select("#", ...), 0
+    for conv in f:gsub("%%%%", ""):gmatch("%%[-+ #0]*%d*%.?%d*(%a)") do
+      i = i + 1
+      local v = t[i]
+      if conv:find("[cdiouxX]") and mtype(v) == "float" and v == v and v - v == 0 then
+        t[i] = v >= 0 and floor(v) or -floor(-v)
+      end
+    end
+    return format(f, table.unpack(t, 1, n))
+  end
+  stringlib.format = function(f, ...)
+    for i = 1, select("#", ...) do
+      local v = select(i, ...)
+      if mtype(v) == "float" and v ~= floor(v) then return truncated(f, ...) end
+    end
+    return format(f, ...)
+  end
   local tablelib = {}
   for k, v in pairs(table) do tablelib[k] = v end
   tablelib.getn = function(t) return #t end
