@@ -265,6 +265,16 @@ Deno.test("a blocked client's pipelined commands run after it is served", opts, 
   }
 });
 
+Deno.test("a timeout past 2^31 ms (about 25 days) still blocks", opts, async () => {
+  await withClients(2, async (a, b) => {
+    const pending = a.blpop("long", 3000000);
+    await untilBlocked(b, 1);
+    await sleep(100);
+    await b.lpush("long", "v");
+    assert.deepEqual(await pending, ["long", "v"]);
+  });
+});
+
 Deno.test("blocking servers stop", opts, async () => {
   if (server) await (await server).stop();
 });

@@ -16,6 +16,8 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+const MAX_TIMER = 2 ** 31 - 1;
+
 const slot = (dbId: number, key: string) => `${dbId}\u0000${key}`;
 
 /**
@@ -59,6 +61,14 @@ export class Blocking {
    * Blocks the running command's client on `keys` of its db. If it is already blocked on them (a
    * re-run that still could not be served) it keeps its place and deadline.
    */
+  /** Timers fire at once past 2^31-1 ms, so long waits re-arm in steps until the deadline. */
+  #arm(w: Waiter, deadline: number): void {
+    const left = deadline - Date.now();
+    w.timer = left > MAX_TIMER
+      ? setTimeout(() => this.#arm(w, deadline), MAX_TIMER)
+      : setTimeout(() => this.#finish(w, "timeout"), Math.max(0, left));
+  }
+
   block(c: Client, keys: string[], timeoutMs: number): void {
     c.blocked = true;
     if (this.#byClient.has(c)) return;
@@ -71,7 +81,7 @@ export class Blocking {
       args: cur.args.map((a) => a.slice()),
       timer: undefined,
     };
-    if (timeoutMs > 0) w.timer = setTimeout(() => this.#finish(w, "timeout"), timeoutMs);
+    if (timeoutMs > 0) this.#arm(w, Date.now() + timeoutMs);
     for (const k of w.keys) {
       const s = slot(w.dbId, k);
       const list = this.#byKey.get(s);
