@@ -82,18 +82,19 @@ export function replySlots(ctx: Ctx, cl: Cluster): void {
   }
   const r = ctx.reply;
   r.array(ranges.length);
+  // Replicas are not listed: without replication (not implemented yet) they hold no data, and
+  // clients reading from replicas would get empty answers.
   for (const [a, b, n] of ranges) {
-    const reps = replicasOf(cl, n).filter((x) => !x.failing);
-    r.array(3 + reps.length);
+    r.array(3);
     r.int(a);
     r.int(b);
     slotNode(r, n);
-    for (const x of reps) slotNode(r, x);
   }
 }
 
+/** A replica never finishes its initial sync (no replication yet): Redis calls that "loading". */
 function health(n: ClusterNode): string {
-  return n.has(NF.fail) ? "failed" : "online";
+  return n.has(NF.fail) ? "failed" : n.has(NF.slave) ? "loading" : "online";
 }
 
 function shardNode(r: Ctx["reply"], n: ClusterNode): void {

@@ -8,7 +8,7 @@ import { type Command, F } from "../commands/table.ts";
 import { keyArgs } from "./key_args.ts";
 import { toKey } from "../util/bytes.ts";
 import type { Cluster } from "./cluster.ts";
-import { type ClusterNode, NF } from "./state.ts";
+import type { ClusterNode } from "./state.ts";
 import { slotOf } from "./slots.ts";
 import { migrationLocks } from "./migrate.ts";
 
@@ -148,9 +148,8 @@ function route(cl: Cluster, c: Client, cmd: Command, args: Uint8Array[]): boolea
     if (w.multipleKeys && w.missing > 0) return redirect(cl, c, cmd, TRYAGAIN);
     return admitLocked(cl, c, isWrite && !(c.multi && !isExec), cmd, args);
   }
-  if (
-    cl.readonlyClients.has(c) && !isWrite && me.has(NF.slave) && me.masterId === w.owner.id
-  ) return true;
+  // Redis lets a READONLY client read from a replica of the slot's master; Reredis replicas hold
+  // no data yet (no replication), so such reads are redirected to the master instead.
   if (w.owner !== me) {
     return redirect(cl, c, cmd, `MOVED ${w.slot} ${w.owner.ip}:${w.owner.port}`);
   }
