@@ -9,7 +9,7 @@
 import type { Cluster } from "./cluster.ts";
 import type { ClusterNode } from "./state.ts";
 import { SLOTS } from "./slots.ts";
-import { type Endpoint, moveSlots } from "./slot_mover.ts";
+import { type Endpoint, finishSlots, moveSlots } from "./slot_mover.ts";
 import { RespClient } from "../resp/client.ts";
 
 /** Membership must not change for this long before the leader acts. */
@@ -18,8 +18,9 @@ const SETTLE_MS = 1500;
 const ALONE_MS = 5000;
 /** Slots moved per pipelined batch. */
 const MOVE_BATCH = 64;
-/** Pause before resuming a move that failed. */
+/** Pause before resuming a move that failed, and how many times to try before giving up. */
 const RETRY_MS = 2000;
+const MAX_ATTEMPTS = 5;
 
 /** redis-cli's allocation: master i gets a contiguous range, sizes differing by at most one. */
 export function evenRanges(n: number): [number, number][] {
@@ -55,6 +56,7 @@ export class AutoAssign {
   /** What is left of the current rebalance (kept when a move fails, to resume it). */
   #plan: Move[] = [];
   #retryAt = 0;
+  #failures = 0;
 
   constructor(readonly cluster: Cluster) {}
 
@@ -123,9 +125,14 @@ export class AutoAssign {
     }
     if (!job) return;
     this.#busy = true;
-    job.catch((e) => {
-      this.cluster.server.log.warning(`auto-assign: ${(e as Error).message}`);
+    job.then(() => (this.#failures = 0), (e) => {
+      const log = this.cluster.server.log;
+      log.warning(`auto-assign: ${(e as Error).message}`);
       this.#retryAt = Date.now() + RETRY_MS;
+      if (++this.#failures >= MAX_ATTEMPTS && this.#plan.length) {
+        log.warning("auto-assign: giving up; open slots are left for redis-cli --cluster fix");
+        this.#plan = [];
+      }
     }).finally(() => {
       this.#busy = false;
       this.#signature = ""; // wait for the new configuration to settle before acting again
@@ -204,8 +211,15 @@ export class AutoAssign {
         this.#plan = []; // a node was forgotten: start over from a fresh view
         return;
       }
-      log.notice(`auto-assign: moving ${p.slots.length} slots from ${p.from.id} to ${p.to.id}`);
       const others = s.masters().filter((m) => m !== p.from && m !== p.to).map(ep);
+      // Resuming: slots the target already owns only need the others told; slots that went
+      // elsewhere leave the plan.
+      const done = p.slots.filter((x) => s.owners[x] === p.to);
+      if (done.length) {
+        await finishSlots(done, ep(p.to), [ep(p.from), ...others], this.#password());
+      }
+      p.slots = p.slots.filter((x) => s.owners[x] === p.from);
+      log.notice(`auto-assign: moving ${p.slots.length} slots from ${p.from.id} to ${p.to.id}`);
       await moveSlots([...p.slots], ep(p.from), ep(p.to), others, {
         password: this.#password(),
         batch: MOVE_BATCH,

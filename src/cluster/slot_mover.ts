@@ -130,6 +130,33 @@ export async function moveSlots(
   return moved;
 }
 
+/**
+ * Records slots already owned by `to` (a move that stopped after the target took them) on every
+ * node: the target first, then the others (best effort: gossip tells them anyway).
+ */
+export async function finishSlots(
+  slots: number[],
+  to: Endpoint,
+  others: Endpoint[],
+  password: string,
+): Promise<void> {
+  const assign = slots.map((s) => ["CLUSTER", "SETSLOT", String(s), "NODE", to.id]);
+  for (const ep of [to, ...others]) {
+    const p = await Peer.open(ep, password).catch((e) => {
+      if (ep === to) throw e;
+      return undefined;
+    });
+    if (!p) continue;
+    try {
+      await p.all(assign).catch((e) => {
+        if (ep === to) throw e;
+      });
+    } finally {
+      p.close();
+    }
+  }
+}
+
 /** Keys come back from the decoder as latin1 strings: turn them into their exact bytes. */
 function latin1Bytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
