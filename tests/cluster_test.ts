@@ -10,7 +10,7 @@ import { RespClient } from "../src/resp/client.ts";
 import { slotOf, slotOfKey } from "../src/cluster/slots.ts";
 import { evenRanges } from "../src/cluster/auto_assign.ts";
 import { spawnNode, startLocalCluster, waitForPing, waitForState } from "../scripts/cluster.ts";
-import { redisServerAvailable } from "./helpers/server.ts";
+import { redisServerAvailable, startReredis } from "./helpers/server.ts";
 
 const enc = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -483,6 +483,67 @@ Deno.test({
       }
       await cluster.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "MIGRATE moves keys between servers: single key, KEYS, COPY, REPLACE, AUTH, TTL kept",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const src = await startReredis(["--appendonly", "no"]);
+    const dst = await startReredis(["--appendonly", "no", "--requirepass", "pw"]);
+    const a = await RespClient.connect(src.port);
+    const b = await RespClient.connect(dst.port);
+    try {
+      const host = "127.0.0.1";
+      const port = String(dst.port);
+      assert.deepEqual(await b.call("AUTH", "pw"), { "+": "OK" });
+      await a.call("SET", "k1", "v1", "PX", "100000");
+      await a.call("RPUSH", "list", "a", "b", "c");
+      await a.call("HSET", "h", "f", "v");
+      // Without AUTH the target refuses, and the key stays here.
+      const noAuth = await a.call("MIGRATE", host, port, "k1", "0", "5000");
+      assert.match(
+        (noAuth as { "-": string })["-"],
+        /^ERR Target instance replied with error: NOAUTH/,
+      );
+      assert.equal(await a.call("EXISTS", "k1"), 1);
+      assert.deepEqual(await a.call("MIGRATE", host, port, "k1", "0", "5000", "AUTH", "pw"), {
+        "+": "OK",
+      });
+      assert.equal(await a.call("EXISTS", "k1"), 0);
+      assert.equal(await b.call("GET", "k1"), "v1");
+      const ttl = Number(await b.call("PTTL", "k1"));
+      assert.ok(ttl > 90_000 && ttl <= 100_000, `ttl ${ttl}`);
+      // COPY keeps the source; a second copy without REPLACE hits BUSYKEY, REPLACE overwrites.
+      const copy = ["COPY", "AUTH2", "default", "pw", "KEYS", "list", "h"];
+      assert.deepEqual(await a.call("MIGRATE", host, port, "", "0", "5000", ...copy), {
+        "+": "OK",
+      });
+      assert.equal(await a.call("EXISTS", "list", "h"), 2);
+      assert.deepEqual(await b.call("LRANGE", "list", "0", "-1"), ["a", "b", "c"]);
+      await a.call("RPUSH", "list", "d");
+      const busy = await a.call("MIGRATE", host, port, "", "0", "5000", ...copy);
+      assert.deepEqual(busy, {
+        "-": "ERR Target instance replied with error: BUSYKEY Target key name already exists.",
+      });
+      const replace = ["REPLACE", "AUTH", "pw", "KEYS", "list", "h", "missing"];
+      assert.deepEqual(await a.call("MIGRATE", host, port, "", "0", "5000", ...replace), {
+        "+": "OK",
+      });
+      assert.equal(await a.call("EXISTS", "list", "h"), 0);
+      assert.deepEqual(await b.call("LRANGE", "list", "0", "-1"), ["a", "b", "c", "d"]);
+      assert.deepEqual(await b.call("HGETALL", "h"), ["f", "v"]);
+      assert.deepEqual(await a.call("MIGRATE", host, port, "", "0", "5000", "KEYS", "nope"), {
+        "+": "NOKEY",
+      });
+    } finally {
+      a.close();
+      b.close();
+      await src.stop();
+      await dst.stop();
     }
   },
 });
