@@ -32,7 +32,9 @@ const HOLD_FOREVER = { requiredEpoch: () => Number.MAX_SAFE_INTEGER, wait: () =>
 export class Aof {
   readonly dir: string;
   manifest: Manifest = { base: undefined, incrs: [], history: [] };
-  policy: FsyncPolicy = "always";
+  #policy: FsyncPolicy = "always";
+  /** An fsync is owed even with nothing new to write (switching to appendfsync always). */
+  #needSync = false;
   #file: Deno.FsFile | undefined;
   #enc = new ReplyWriter();
   #lastDb = -1;
@@ -208,6 +210,23 @@ export class Aof {
     return need > this.durable ? need : 0;
   }
 
+  get policy(): FsyncPolicy {
+    return this.#policy;
+  }
+
+  /**
+   * CONFIG SET appendfsync. Switching to always, records written under the old policy may not be
+   * on disk yet: one fsync covers them before any reply that saw them is released.
+   */
+  set policy(p: FsyncPolicy) {
+    const was = this.#policy;
+    this.#policy = p;
+    if (p === "always" && was !== "always" && this.#file) {
+      this.#needSync = true;
+      this.#schedule();
+    }
+  }
+
   /** A client holding output until `durable` reaches its epoch. */
   wait(c: Client): void {
     this.#waiting.add(c);
@@ -217,7 +236,8 @@ export class Aof {
     if (this.#flushing) return;
     this.#flushing = true;
     try {
-      while (this.#enc.len > 0 && this.#file) {
+      while ((this.#enc.len > 0 || this.#needSync) && this.#file) {
+        this.#needSync = false;
         const epoch = this.#epoch++;
         let bytes = this.#enc.take();
         const total = bytes.length;
@@ -230,27 +250,31 @@ export class Aof {
               : await this.#file.write(bytes);
             bytes = bytes.subarray(n);
           }
-          if (this.policy === "always") await this.#fsync();
+          // The policy is read after the write: a switch to always during it still gets its fsync.
+          if (this.#policy === "always") {
+            await this.#fsync();
+            this.durable = epoch;
+          }
           this.lastWriteOk = true;
         } catch (e) {
           this.lastWriteOk = false;
           this.server.log.warning(`Error writing to the AOF file: ${(e as Error).message}`);
-          // Retry the same bytes: replies stay held, as Redis refuses writes on AOF errors.
+          // Retry what was not written (and the fsync) under the next epoch, which every held
+          // reply of this batch and of the records appended since waits for.
           const rest = this.#enc.take();
           this.#enc.raw(bytes);
           this.#enc.raw(rest);
-          this.#epoch--;
+          this.#needSync = true;
           await new Promise((r) => setTimeout(r, 100));
           continue;
         }
         this.incrSize += total;
-        this.durable = this.policy === "always" ? epoch : this.durable;
         this.#release();
       }
     } finally {
       this.#flushing = false;
     }
-    if (this.#enc.len > 0) this.#schedule();
+    if (this.#enc.len > 0 || this.#needSync) this.#schedule();
   }
 
   async #fsync(): Promise<void> {

@@ -1,9 +1,9 @@
 // Compaction without fork and without stopping the loop. At one synchronous instant T the WAL
 // switches to a new incremental file and copy-on-write starts: from then on, before any command
 // (or expiry) mutates a key the rewrite has not visited yet, the key is captured as it was at T
-// (or noted absent). The scan captures every other key as it finds it. Captures are cheap copies
-// of references (element strings are immutable), encoded to the new base later in slices of
-// ≤ 2 ms. So the base holds exactly the dataset at T, and base + new incremental replays to the
+// (or noted absent). The scan captures every other key as it finds it. Small keys are encoded
+// at once; big collections are captured as cheap copies of references (element strings are
+// immutable) and encoded later, all in slices of ≤ 2 ms. So the base holds exactly the dataset at T, and base + new incremental replays to the
 // live state: no write is applied twice (a later INCR or APPEND lands only in the incremental
 // file) and none is lost. Old files are deleted only after the new manifest is durable.
 // Anything that cannot be copy-on-written cheaply (FLUSHALL, SWAPDB) aborts the rewrite, which is
@@ -83,7 +83,9 @@ export class AofRewrite {
     const at = db.expires.get(key);
     // Logically gone already; replay gets the DEL from the incremental file if it happens.
     if (at !== undefined && at <= Date.now()) return;
-    this.#captures.push({ db: db.id, commands: captureKey(key, v, at) });
+    const cmds = captureKey(key, v, at);
+    if (Array.isArray(cmds)) { for (const argv of cmds) this.#encode(db.id, argv); }
+    else this.#captures.push({ db: db.id, commands: cmds });
     this.keysWritten++;
   }
 

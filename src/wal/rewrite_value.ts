@@ -42,35 +42,44 @@ const PEXPIREAT = utf8("PEXPIREAT");
 
 /**
  * Captures `key` (a binary string) as it is now and returns the commands that recreate it, to be
- * consumed at any later time. `expireAt` is its absolute expire time in ms, if any.
+ * consumed at any later time. `expireAt` is its absolute expire time in ms, if any. Small values
+ * come back as a finished list; collections past SMALL items as a lazy sequence over a copy.
  */
 export function captureKey(
   key: string,
   value: Value,
   expireAt: number | undefined,
-): Iterator<Arg[]> {
-  let body: Iterable<Arg[]>;
-  if (value instanceof Uint8Array) body = [[SET, key, value]]; // stored strings are never mutated
-  else if (value instanceof MutableString) body = [[SET, key, value.bytes().slice()]];
-  else if (value instanceof ListValue) body = batched([RPUSH, key], listElements(value), 1);
+): Arg[][] | Iterator<Arg[]> {
+  const ttl: Arg[][] = expireAt === undefined ? [] : [[PEXPIREAT, key, String(expireAt)]];
+  if (value instanceof Uint8Array) return [[SET, key, value], ...ttl]; // stored strings never change
+  if (value instanceof MutableString) return [[SET, key, value.bytes().slice()], ...ttl];
+  let head: Arg[], flat: (string | number)[], width = 1;
+  if (value instanceof ListValue) [head, flat] = [[RPUSH, key], listElements(value)];
+  else if (value instanceof RedisSet) [head, flat] = [[SADD, key], value.toArray()];
   else if (value instanceof RedisHash) {
-    const flat: string[] = [];
+    [head, flat, width] = [[HSET, key], [], 2];
     value.forEach((f, v) => flat.push(f, v));
-    body = batched([HSET, key], flat, 2);
-  } else if (value instanceof RedisSet) body = batched([SADD, key], value.toArray(), 1);
-  else if (value instanceof ZSet) {
-    const flat: (string | number)[] = [];
-    value.forEach((m, s) => flat.push(s, m));
-    body = batched([ZADD, key], flat, 2);
+  } else if (value instanceof ZSet) {
+    [head, flat, width] = [[ZADD, key], [], 2];
+    value.forEach((m, sc) => flat.push(sc, m));
   } else {
     const fn = rewriters.get(value.type);
     if (!fn) throw new Error(`no AOF rewriter registered for type ${value.type}`);
     const cmds: Arg[][] = [];
     // Copied: a registered rewriter may emit views into the live value.
     fn(fromKey(key), value, (argv) => cmds.push(argv.map((a) => a.slice())));
-    body = cmds;
+    return [...cmds, ...ttl];
   }
-  return withExpire(body, key, expireAt);
+  const body = batched(head, flat, width);
+  return flat.length <= SMALL * width ? [...body, ...ttl] : concat(body, ttl);
+}
+
+/** Collections up to this many items are encoded at once; bigger ones over several slices. */
+const SMALL = 256;
+
+function* concat(body: Iterable<Arg[]>, tail: Arg[][]): Iterator<Arg[]> {
+  yield* body;
+  yield* tail;
 }
 
 /** The elements by index: much faster than the list's generator for big lists. */
@@ -79,11 +88,6 @@ function listElements(list: ListValue): string[] {
   const out = new Array<string>(n);
   for (let i = 0; i < n; i++) out[i] = list.get(i)!;
   return out;
-}
-
-function* withExpire(body: Iterable<Arg[]>, key: string, at: number | undefined): Iterator<Arg[]> {
-  yield* body;
-  if (at !== undefined) yield [PEXPIREAT, key, String(at)];
 }
 
 /**
