@@ -457,6 +457,7 @@ Deno.test("wal: CONFIG SET appendonly no stops logging, yes writes a base holdin
   await c2.call("SET", "after", "1");
   assert.deepEqual(await c2.call("CONFIG", "SET", "appendfsync", "everysec"), { "+": "OK" });
   await c2.call("SET", "everysec", "1");
+  await sleep(50); // written, not fsynced: switching back must fsync before replying
   assert.deepEqual(await c2.call("CONFIG", "SET", "appendfsync", "always"), { "+": "OK" });
   c2.close();
   await b.stop();
