@@ -14,8 +14,8 @@ const { values } = parseArgs({
     clients: { type: "string", short: "c", default: "50" },
     tests: { type: "string", default: "set,get,incr,lpush,sadd,hset" },
     repeat: { type: "string", short: "r", default: "3" },
-    port: { type: "string", default: "7670" },
-    "redis-port": { type: "string", default: "7680" },
+    port: { type: "string", default: "7600" },
+    "redis-port": { type: "string", default: "7610" },
   },
 });
 const PIPELINES = [1, 16];

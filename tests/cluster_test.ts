@@ -1,7 +1,8 @@
 // Redis Cluster compatibility with real processes and real tools: nodes formed by CLUSTER MEET,
 // ioredis Cluster traffic, redis-cli --cluster create/check/reshard, automatic slot assignment
 // and live rebalancing to a new node, identity kept across restarts. Nodes take free ports in
-// 7600-7699 (bus ports +10000), so a concurrent run elsewhere on the machine does not collide.
+// 7640-7699 (bus ports +10000), so concurrent runs do not collide; 7600-7639 is left for
+// `deno task cluster` and scripts/bench_cluster.ts.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -54,15 +55,15 @@ function portFree(port: number): boolean {
   }
 }
 
-/** `n` consecutive free ports in 7600-7699 whose cluster bus ports (+10000) are free too. */
+/** `n` consecutive free ports in 7640-7699 whose cluster bus ports (+10000) are free too. */
 function freeBlock(n: number): number {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 7600 + Math.floor(Math.random() * (100 - n));
+    const base = 7640 + Math.floor(Math.random() * (60 - n));
     let ok = true;
     for (let p = base; p < base + n && ok; p++) ok = portFree(p) && portFree(p + 10000);
     if (ok) return base;
   }
-  throw new Error("no free ports in 7600-7699");
+  throw new Error("no free ports in 7640-7699");
 }
 
 const text = (r: unknown) => typeof r === "string" ? r : (r as { "=": string })["="];
