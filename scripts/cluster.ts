@@ -62,7 +62,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       ];
       procs.push(await spawnNode(port, join(o.dir, String(port)), extra, o.log));
     }
-    for (const port of ports) await waitForPing(port, 30_000);
+    for (let i = 0; i < ports.length; i++) await waitForPing(ports[i], 30_000, procs[i].pid);
     const first = await RespClient.connect(ports[0]);
     try {
       for (const port of ports.slice(1)) {
@@ -121,16 +121,28 @@ function pipeLines(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitForPing(port: number, ms: number): Promise<void> {
+/**
+ * Waits until `port` answers PING; with `pid`, also checks that this process is the one answering
+ * (another process may hold the port, and joining its cluster would be a surprise).
+ */
+export async function waitForPing(port: number, ms: number, pid?: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
+    let info: unknown;
     try {
       const c = await RespClient.connect(port);
       const r = await c.call("PING");
+      if (pid !== undefined) info = await c.call("INFO", "server");
       c.close();
-      if (r && typeof r === "object" && "+" in r) return;
-    } catch { /* not up yet */ }
-    await sleep(100);
+      if (!(r && typeof r === "object" && "+" in r)) throw new Error("not ready");
+    } catch {
+      await sleep(100);
+      continue;
+    }
+    if (pid === undefined) return;
+    const m = /process_id:(\d+)/.exec(String(info));
+    if (m && Number(m[1]) === pid) return;
+    throw new Error(`port ${port} is served by another process (pid ${m?.[1]})`);
   }
   throw new Error(`node on port ${port} did not start`);
 }

@@ -210,8 +210,8 @@ Deno.test({
           stderr: "null",
         }).spawn(),
       );
-      await waitForPing(mine, 30_000);
-      await waitForPing(theirs, 30_000);
+      await waitForPing(mine, 30_000, procs[0].pid);
+      await waitForPing(theirs, 30_000, procs[1].pid);
       const sides = await Promise.all([mine, theirs].map((p) => RespClient.connect(p)));
       const ids = await Promise.all(
         sides.map(async (c) => String(await c.call("CLUSTER", "MYID"))),
@@ -288,7 +288,7 @@ Deno.test({
       // A fourth empty master joins by MEET and receives about a quarter of the slots, live.
       const p4 = base + 3;
       extraProcs.push(await spawnNode(p4, join(dir, String(p4)), ["--http-port", "0"], nodeLog));
-      await waitForPing(p4, 30_000);
+      await waitForPing(p4, 30_000, extraProcs[0].pid);
       assert.deepEqual(await call(p4, "CLUSTER", "MEET", "127.0.0.1", String(base)), {
         "+": "OK",
       });
@@ -310,7 +310,7 @@ Deno.test({
       extraProcs[0].kill("SIGTERM");
       await extraProcs[0].status;
       extraProcs.push(await spawnNode(p4, join(dir, String(p4)), ["--http-port", "0"], nodeLog));
-      await waitForPing(p4, 30_000);
+      await waitForPing(p4, 30_000, extraProcs[1].pid);
       assert.equal(await call(p4, "CLUSTER", "MYID"), id);
       assert.equal(await mySlotCount(p4), slotsBefore);
       assert.equal(Number(await call(p4, "DBSIZE")), dbsize4);
@@ -351,7 +351,7 @@ Deno.test({
         const extra = ["--http-port", "0", "--cluster-auto-assign", "no", "--appendonly", "no"];
         procs.push(await spawnNode(p, join(dir, String(p)), extra, nodeLog));
       }
-      for (const p of ports) await waitForPing(p, 30_000);
+      for (let i = 0; i < ports.length; i++) await waitForPing(ports[i], 30_000, procs[i].pid);
       // Manual mode: nothing is assigned until a tool does it.
       assert.equal(await mySlotCount(ports[0]), 0);
       const create = await redisCli(
@@ -473,7 +473,7 @@ Deno.test({
         "--cluster-node-timeout",
         String(timeout),
       ], nodeLog);
-      await waitForPing(victim, 30_000);
+      await waitForPing(victim, 30_000, restarted.pid);
       assert.equal(await call(victim, "CLUSTER", "MYID"), id);
       for (const p of cluster.ports) await waitForState(p, "ok", 20_000);
       assert.doesNotMatch(await flagsOf(base), /fail/);
