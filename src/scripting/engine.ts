@@ -122,6 +122,16 @@ const hookPtr = M.addFunction((L: number) => {
   }
 }, "vii");
 
+/** FUNCTION LOAD gives a library's top level this long, as Redis's LOAD_TIMEOUT_MS. */
+const LOAD_TIMEOUT_MS = 500;
+let loadDeadline = 0;
+const loadHookPtr = M.addFunction((L: number) => {
+  if (performance.now() < loadDeadline) return;
+  M._lua_sethook(L, loadHookPtr, MASK_LINE, 0); // and on every line after: pcall can't hide it
+  pushErrorTable(L, "ERR FUNCTION LOAD timeout");
+  raise(L);
+}, "vii");
+
 /** Pushes {err = msg}, the form Redis's error replies take inside Lua. */
 export function pushErrorTable(L: number, msg: string): void {
   M._lua_createtable(L, 0, 1);
@@ -204,7 +214,10 @@ export class ScriptEngine {
     this.#libraryApi(true);
     M._lua_rawgeti(L, REGISTRY, BigInt(this.#runner));
     M._lua_rawgeti(L, REGISTRY, BigInt(ref));
+    loadDeadline = performance.now() + LOAD_TIMEOUT_MS;
+    M._lua_sethook(L, loadHookPtr, MASK_COUNT, HOOK_EVERY);
     const status = M._lua_pcallk(L, 1, 2, 0, 0, 0);
+    M._lua_sethook(L, 0, 0, 0);
     this.#libraryApi(false);
     if (status !== LUA_OK) {
       const msg = toText(L, -1) ?? "error";
