@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { RespClient } from "../src/resp/client.ts";
 import { startReredis } from "./helpers/server.ts";
 
