@@ -153,6 +153,41 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a busy function: -BUSY names FUNCTION KILL, SCRIPT KILL is refused, FUNCTION KILL stops it",
+  ...opts,
+  async fn() {
+    const srv = await startReredis(["--appendonly", "no", "--busy-reply-threshold", "100"]);
+    try {
+      const a = await RespClient.connect(srv.port);
+      const b = await RespClient.connect(srv.port);
+      await b.call(
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=spin\nredis.register_function('spin', function() while true do end end)",
+      );
+      await a.send("FCALL", "spin", "0");
+      await sleep(250);
+      const busy = {
+        "-":
+          "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+      };
+      assert.deepEqual(await b.call("PING"), busy);
+      assert.deepEqual(await b.call("SCRIPT", "KILL"), busy);
+      assert.deepEqual(await b.call("FUNCTION", "KILL"), { "+": "OK" });
+      assert.deepEqual(await a.read(), {
+        "-": "ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.",
+      });
+      assert.deepEqual(await b.call("PING"), { "+": "PONG" });
+      a.close();
+      b.close();
+    } finally {
+      await srv.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "a busy script that wrote is UNKILLABLE, runs to its end and stays atomic",
   ...opts,
   async fn() {
