@@ -548,3 +548,56 @@ Deno.test({
     }
   },
 });
+
+/** The port of the node that owns `slot`, according to CLUSTER SLOTS on `port`. */
+async function ownerPort(port: number, slot: number): Promise<number | undefined> {
+  const ranges = await call(port, "CLUSTER", "SLOTS") as [number, number, [string, number]][];
+  return ranges.find(([a, b]) => slot >= a && slot <= b)?.[2][1];
+}
+
+Deno.test({
+  name: "auto mode: a slot left open half-way (keys on both sides) is finished by the leader",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "reredis-cluster-" });
+    const base = freeBlock(2);
+    const cluster = await startLocalCluster({
+      nodes: 2,
+      port: base,
+      httpPort: 0,
+      dir,
+      nodeTimeout: 1000,
+      extra: ["--appendonly", "no"],
+      log: nodeLog,
+    });
+    try {
+      const slot = slotOf(enc.encode("{open}"));
+      const src = (await ownerPort(base, slot))!;
+      const dst = src === base ? base + 1 : base;
+      const srcId = String(await call(src, "CLUSTER", "MYID"));
+      const dstId = String(await call(dst, "CLUSTER", "MYID"));
+      for (let i = 0; i < 20; i++) await call(src, "SET", `{open}:${i}`, String(i));
+      // A move that stopped half-way: both sides open, two keys already on the target.
+      await call(dst, "CLUSTER", "SETSLOT", String(slot), "IMPORTING", srcId);
+      await call(src, "CLUSTER", "SETSLOT", String(slot), "MIGRATING", dstId);
+      const keys = ["KEYS", "{open}:0", "{open}:1"];
+      const moved = await call(src, "MIGRATE", "127.0.0.1", String(dst), "", "0", "5000", ...keys);
+      assert.deepEqual(moved, { "+": "OK" });
+      const deadline = Date.now() + 40_000;
+      for (;;) {
+        const nodes = text(await call(src, "CLUSTER", "NODES")) +
+          text(await call(dst, "CLUSTER", "NODES"));
+        if (!nodes.includes("[") && (await ownerPort(src, slot)) === dst) break;
+        assert.ok(Date.now() < deadline, `still open:\n${nodes}`);
+        await sleep(500);
+      }
+      assert.equal(await call(dst, "CLUSTER", "COUNTKEYSINSLOT", String(slot)), 20);
+      assert.equal(await call(src, "CLUSTER", "COUNTKEYSINSLOT", String(slot)), 0);
+      assert.equal(await call(dst, "GET", "{open}:19"), "19");
+    } finally {
+      await cluster.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});

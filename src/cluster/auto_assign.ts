@@ -18,6 +18,11 @@ const SETTLE_MS = 1500;
 const ALONE_MS = 5000;
 /** Slots moved per pipelined batch. */
 const MOVE_BATCH = 64;
+/**
+ * Open slots that nobody moves forward (no key count changes) for max(10 s, 4 × node timeout)
+ * get finished by the leader.
+ */
+const STUCK_MIN_MS = 10_000;
 /** Pause before resuming a move that failed, and how many times to try before giving up. */
 const RETRY_MS = 2000;
 const MAX_ATTEMPTS = 5;
@@ -57,6 +62,8 @@ export class AutoAssign {
   #plan: Move[] = [];
   #retryAt = 0;
   #failures = 0;
+  #openSignature = "";
+  #openSince = 0;
 
   constructor(readonly cluster: Cluster) {}
 
@@ -108,6 +115,9 @@ export class AutoAssign {
       // Resume an interrupted rebalance while still the leader; otherwise let the new one decide.
       if (!this.#isLeader()) this.#plan = [];
       else if (Date.now() >= this.#retryAt) job = this.#runPlan();
+    } else if ((this.#plan = this.#stuckOpenSlots()).length) {
+      this.cluster.server.log.warning("auto-assign: finishing open slots that nobody moves");
+      job = this.#runPlan();
     } else {
       const masters = this.#leaderView();
       if (!masters) return;
@@ -137,6 +147,62 @@ export class AutoAssign {
       this.#busy = false;
       this.#signature = ""; // wait for the new configuration to settle before acting again
     });
+  }
+
+  /**
+   * Moves that finish slots left open (a leader that stopped half-way, say). Only when this node
+   * leads and the open slots, with their key counts, have not changed for a while: a tool still
+   * moving keys changes the counts, and is left alone.
+   */
+  #stuckOpenSlots(): Move[] {
+    const s = this.cluster.state;
+    if (!this.#isLeader()) return [];
+    const claims: {
+      node: ClusterNode;
+      slot: number;
+      dir: "m" | "i";
+      peer: string;
+      keys: number;
+    }[] = [];
+    for (const slot of s.open) {
+      const to = s.migratingTo[slot];
+      const from = s.importingFrom[slot];
+      const keys = this.cluster.keys.count(slot);
+      if (to) claims.push({ node: s.myself, slot, dir: "m", peer: to.id, keys });
+      if (from) claims.push({ node: s.myself, slot, dir: "i", peer: from.id, keys });
+    }
+    for (const n of s.masters()) {
+      if (n === s.myself) continue;
+      for (const [slot, dir, peer, keys] of n.opens) {
+        claims.push({ node: n, slot, dir, peer, keys });
+      }
+    }
+    const sig = claims.map((c) => `${c.node.id}:${c.slot}:${c.dir}:${c.peer}:${c.keys}`).sort()
+      .join(",");
+    const now = Date.now();
+    if (sig !== this.#openSignature) {
+      this.#openSignature = sig;
+      this.#openSince = now;
+      return [];
+    }
+    const stuckMs = Math.max(STUCK_MIN_MS, 4 * this.cluster.nodeTimeout);
+    if (sig === "" || now - this.#openSince < stuckMs) return [];
+    this.#openSignature = "";
+    // Each slot goes to the node importing it (or the one it was migrating to), from its owner.
+    const moves = new Map<string, Move>();
+    for (const slot of new Set(claims.map((c) => c.slot))) {
+      const mine = claims.filter((c) => c.slot === slot);
+      const importer = mine.find((c) => c.dir === "i")?.node;
+      const migrating = mine.find((c) => c.dir === "m");
+      const to = importer ?? (migrating ? s.lookup(migrating.peer) : undefined);
+      const from = migrating?.node ?? s.owners[slot];
+      if (!to || !from || from === to || to.failing || from.failing) continue;
+      const key = `${from.id}>${to.id}`;
+      const m = moves.get(key) ?? { from, to, slots: [] };
+      m.slots.push(slot);
+      moves.set(key, m);
+    }
+    return [...moves.values()];
   }
 
   #password(): string {

@@ -17,6 +17,9 @@ export interface GossipEntry {
   flags: number;
 }
 
+/** One open slot as a node announces it. */
+export type OpenSlot = [number, "m" | "i", string, number];
+
 export type MessageType = "ping" | "pong" | "meet" | "fail" | "update" | "publish";
 
 /** One bus message: the sender's header (who it is, its epochs and slots) and a body per type. */
@@ -36,6 +39,8 @@ export interface BusMessage {
   state: "ok" | "fail";
   /** How many slots the sender has open (migrating or importing). */
   open: number;
+  /** Its open slots: [slot, "m" (migrating to) | "i" (importing from), peer id, keys here]. */
+  opens?: OpenSlot[];
   shard: string;
   gossip?: GossipEntry[];
   /** FAIL / UPDATE: the node the message is about. */

@@ -15,6 +15,7 @@ import {
   type BusMessage,
   listenBus,
   type MessageType,
+  type OpenSlot,
 } from "./bus.ts";
 import { SLOTS } from "./slots.ts";
 import { Gossip } from "./gossip.ts";
@@ -212,6 +213,20 @@ export class Cluster {
     return this.#slotsCache.b64;
   }
 
+  /** Up to 256 open slots with their peer and how many keys this node holds in each. */
+  #openList(): OpenSlot[] {
+    const s = this.state;
+    const out: OpenSlot[] = [];
+    for (const slot of s.open) {
+      const to = s.migratingTo[slot];
+      const from = s.importingFrom[slot];
+      if (to) out.push([slot, "m", to.id, this.keys.count(slot)]);
+      if (from) out.push([slot, "i", from.id, this.keys.count(slot)]);
+      if (out.length >= 256) break;
+    }
+    return out;
+  }
+
   /** Builds a message header describing myself. */
   header(type: MessageType): BusMessage {
     const me = this.myself;
@@ -230,6 +245,7 @@ export class Cluster {
       slots: this.#mySlotsBase64(),
       state: s.health,
       open: s.openSlots,
+      opens: s.openSlots ? this.#openList() : undefined,
       shard: me.shardId,
     };
   }

@@ -274,6 +274,7 @@ export class Gossip {
       this.cluster.saveSoon();
     }
     sender.openSlots = msg.open ?? 0;
+    sender.opens = Array.isArray(msg.opens) ? msg.opens : [];
     sender.health = msg.state === "ok" ? "ok" : "fail";
     if (msg.shard) sender.shardId = msg.shard;
     const role = msg.flags & (NF.master | NF.slave);

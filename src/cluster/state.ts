@@ -71,6 +71,8 @@ export class ClusterNode {
   shardId = randomId();
   /** Slots being moved that the node announces (gossiped, read by auto-assign). */
   openSlots = 0;
+  /** Its open slots as last announced: [slot, "m" | "i", peer id, keys]. */
+  opens: [number, "m" | "i", string, number][] = [];
   /** The cluster state the node announces (gossiped): migrations wait for "ok" everywhere. */
   health: "ok" | "fail" = "fail";
 
