@@ -93,6 +93,10 @@ export class Cluster {
     me.hostname = cfg.str("cluster-announce-hostname");
     installRouting(c);
     bridgePublish(c);
+    server.clientResetHooks.push((client) => {
+      c.asking.delete(client);
+      c.readonlyClients.delete(client);
+    });
     c.saveNow();
     c.updateState();
     c.#cron = setInterval(() => c.cron(), 100);
