@@ -47,6 +47,17 @@ function shebangFlags(body: Uint8Array): string | { shebang: boolean; noWrites: 
   return { shebang: true, noWrites };
 }
 
+/** A sha1 argument as the cache's key: lower-case hex ("" when it is not 40 bytes long). */
+function shaOf(b: Uint8Array): string {
+  if (b.length !== 40) return "";
+  let s = "";
+  for (let i = 0; i < 40; i++) {
+    const c = b[i];
+    s += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+  }
+  return s;
+}
+
 /** Compiles (or finds) a script; replies with an error and returns undefined on failure. */
 function loadScript(ctx: Ctx, body: Uint8Array): [string, CachedScript] | undefined {
   const eng = engine(ctx);
@@ -98,8 +109,8 @@ function evalGeneric(ctx: Ctx, args: Uint8Array[], bySha: boolean, ro: boolean):
   if (!split) return;
   let found: [string, CachedScript] | undefined;
   if (bySha) {
-    const sha = dec.decode(args[1]).toLowerCase();
-    const s = sha.length === 40 ? eng.scripts.get(sha) : undefined;
+    const sha = shaOf(args[1]);
+    const s = eng.scripts.get(sha);
     if (!s) {
       ctx.reply.error("NOSCRIPT No matching script. Please use EVAL.");
       return;
@@ -130,7 +141,7 @@ function scriptExists(ctx: Ctx, args: Uint8Array[]): void {
   if (!scripts) return;
   ctx.reply.array(args.length - 2);
   for (let i = 2; i < args.length; i++) {
-    const sha = dec.decode(args[i]).toLowerCase();
+    const sha = shaOf(args[i]);
     ctx.reply.int(scripts.has(sha) ? 1 : 0);
   }
 }

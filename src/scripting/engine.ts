@@ -85,6 +85,8 @@ const engines = new WeakMap<Server, ScriptEngine>();
 /** Engines by the Lua thread pointer JS callbacks receive. */
 const byState = new Map<number, ScriptEngine>();
 const nresPtr = M._malloc(4);
+const KEYS = cstr("KEYS");
+const ARGV = cstr("ARGV");
 
 /** The scripting engine of a server (created on first use). */
 export function engineOf(server: Server): ScriptEngine {
@@ -258,7 +260,10 @@ export class ScriptEngine {
     client.reply.len = 0;
     const now = performance.now();
     const run: Run = {
-      ...opts,
+      name: opts.name,
+      readOnly: opts.readOnly,
+      isEval: opts.isEval,
+      asArguments: opts.asArguments,
       ctx,
       command: ctx.current?.args ?? [],
       client,
@@ -283,13 +288,12 @@ export class ScriptEngine {
       pushArray(co, args);
       nargs = 3;
     } else {
+      // The globals table has no __newindex: setfield stores without a metamethod call.
       M._lua_rawgeti(co, REGISTRY, BigInt(this.#scriptGlobals));
-      pushBinary(co, "KEYS");
       pushArray(co, keys);
-      M._lua_rawset(co, -3);
-      pushBinary(co, "ARGV");
+      M._lua_setfield(co, -2, KEYS);
       pushArray(co, args);
-      M._lua_rawset(co, -3);
+      M._lua_setfield(co, -2, ARGV);
       pop(co);
     }
     if (run.threshold > 0) M._lua_sethook(co, hookPtr, MASK_COUNT, HOOK_EVERY);
