@@ -146,8 +146,21 @@ function parse(ctx: Ctx, args: Uint8Array[]): MigrateArgs | undefined {
   }
   m.timeout = Number(timeout) <= 0 ? 1000 : Number(timeout);
   m.db = Number(db);
-  m.port = Number(new TextDecoder().decode(args[2]));
+  m.port = atoi(args[2]);
   return m;
+}
+
+/** C's atoi: leading digits (after an optional sign), 0 when there are none. */
+function atoi(b: Uint8Array): number {
+  let i = 0;
+  let sign = 1;
+  if (b[0] === 45 || b[0] === 43) {
+    sign = b[0] === 45 ? -1 : 1;
+    i++;
+  }
+  let n = 0;
+  for (; i < b.length && b[i] >= 48 && b[i] <= 57; i++) n = n * 10 + b[i] - 48;
+  return sign * n;
 }
 
 function migrate(ctx: Ctx, args: Uint8Array[]): void {

@@ -115,6 +115,8 @@ export function targetConn(host: string, port: number, timeoutMs: number): Promi
   const key = `${host}:${port}`;
   const hit = cache.get(key);
   if (hit && !hit.closed) return Promise.resolve(hit);
+  // Redis connects without checking the port: a bad one fails on the first write.
+  if (!(port > 0 && port <= 65535)) return Promise.reject(new MigrateIoError("writing"));
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port });
     const timer = setTimeout(() => {
@@ -131,11 +133,13 @@ export function targetConn(host: string, port: number, timeoutMs: number): Promi
       sweeper ??= setInterval(sweep, 1000);
       resolve(conn);
     });
-    sock.once("error", () => {
+    sock.once("error", (e: Error & { code?: string }) => {
       clearTimeout(timer);
       sock.destroy();
-      // Redis's non-blocking connect fails on the first write: refused reads as a write error.
-      reject(new MigrateIoError("writing"));
+      // A name that does not resolve fails the connect; a refused connection fails, as in
+      // Redis's non-blocking connect, on the first write.
+      const dns = e.code === "ENOTFOUND" || e.code === "EAI_AGAIN";
+      reject(new MigrateIoError(dns ? "connecting" : "writing"));
     });
   });
 }
