@@ -177,7 +177,9 @@ function migrate(ctx: Ctx, args: Uint8Array[]): void {
     return;
   }
   if (ctx.inExec || !ctx.conn) {
-    ctx.reply.error("ERR MIGRATE inside MULTI/EXEC is not supported by Reredis");
+    ctx.reply.error(
+      "ERR MIGRATE cannot run inside MULTI/EXEC or a script in Reredis (it waits for the target)",
+    );
     return;
   }
   const locks = migrationLocks(ctx.server);
