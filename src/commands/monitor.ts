@@ -21,8 +21,8 @@ function monitorsOf(server: Server): Set<Client> {
     };
     server.clientCloseHooks.push(stop);
     server.clientResetHooks.push(stop);
-    server.callHooks.push((c, cmd, args) => {
-      if (m!.size > 0) feedMonitors(server, m!, c, cmd, args);
+    server.callHooks.push((c, cmd, args, usec) => {
+      if (m!.size > 0) feedMonitors(server, m!, c, cmd, args, usec);
     });
   }
   return m;
@@ -76,27 +76,41 @@ export function reprArg(b: Uint8Array): string {
 
 const enc = new TextEncoder();
 
+/** Lines of commands a script ran, held until the script's own line (Redis shows it first). */
+const held = new WeakMap<Server, Uint8Array[]>();
+
 function feedMonitors(
   server: Server,
   m: Set<Client>,
   c: Client,
   cmd: Command,
   args: Uint8Array[],
+  usec: number,
 ): void {
-  if ((cmd.flags & (F.admin | F.skipMonitor)) || server.loading) return;
-  const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  if ((cmd.flags & F.admin) || server.loading) return;
+  const script = (cmd.flags & F.skipMonitor) !== 0; // EVAL*, FCALL*: shown as they started
+  const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000) -
+    (script ? Math.floor(usec) : 0);
   const sec = Math.floor(nowUs / 1e6);
-  const usec = String(nowUs % 1e6).padStart(6, "0");
+  const micros = String(nowUs % 1e6).padStart(6, "0");
   const who = c.conn ? c.addr : "lua";
   const hide = redactedArgs(cmd.fullName, args);
-  let line = `+${sec}.${usec} [${c.db.id} ${who}]`;
+  let line = `+${sec}.${micros} [${c.db.id} ${who}]`;
   for (let i = 0; i < args.length; i++) {
     line += " " + (hide?.has(i) ? '"(redacted)"' : reprArg(args[i]));
   }
   const bytes = enc.encode(line + "\r\n");
+  let pending = held.get(server);
+  if (!c.conn) {
+    if (!pending) held.set(server, pending = []);
+    pending.push(bytes);
+    return;
+  }
+  const lines = script && pending ? [bytes, ...pending] : [bytes];
+  if (script) held.delete(server);
   for (const mon of m) {
     if (mon.closed) continue;
-    mon.reply.raw(bytes);
+    for (const l of lines) mon.reply.raw(l);
     // The running client's own line leaves with its reply; others are flushed after this task.
     if (mon !== c) scheduleFlush(mon);
   }

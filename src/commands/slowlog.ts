@@ -87,7 +87,8 @@ function slowlogGet(ctx: Ctx, args: Uint8Array[]): void {
   }
   let count = 10;
   if (args.length === 3) {
-    const n = parseInt64(args[2]);
+    const v = parseInt64(args[2]);
+    const n = v === undefined ? undefined : BigInt(v);
     if (n === undefined || n < -1n) {
       ctx.reply.error("ERR count should be greater than or equal to -1");
       return;

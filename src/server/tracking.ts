@@ -206,10 +206,11 @@ export class Tracking {
   #scheduleBroadcast(): void {
     if (this.#bcastScheduled) return;
     this.#bcastScheduled = true;
-    setTimeout(() => {
+    // Redis broadcasts in beforeSleep: once the current batch of commands has run.
+    queueMicrotask(() => {
       this.#bcastScheduled = false;
       this.#broadcast();
-    }, 0);
+    });
   }
 
   /** trackingBroadcastInvalidationMessages: one message per prefix with the keys changed under it. */
