@@ -18,7 +18,8 @@ const DOWN = "CLUSTERDOWN The cluster is down";
 const DOWN_RO = "CLUSTERDOWN The cluster is down and only accepts read commands";
 const UNBOUND = "CLUSTERDOWN Hash slot not served";
 
-const SHARD_PUBSUB = new Set(["ssubscribe", "sunsubscribe", "spublish"]);
+/** Shard pub/sub (SSUBSCRIBE SUNSUBSCRIBE SPUBLISH): pub/sub commands whose channels are keys. */
+const isShardPubsub = (cmd: Command) => (cmd.flags & F.pubsub) !== 0 && cmd.keySpecs.length > 0;
 
 /** Commands flagged `asking` (RESTORE-ASKING) act as if ASKING was sent first. */
 const askingFlag = new WeakMap<Command, boolean>();
@@ -134,7 +135,7 @@ function route(cl: Cluster, c: Client, cmd: Command, args: Uint8Array[]): boolea
   if (w.owner === undefined) return true; // no keys: any node serves it
   if (s.health !== "ok") {
     const cfg = cl.server.config;
-    if (SHARD_PUBSUB.has(name)) {
+    if (isShardPubsub(cmd)) {
       if (!cfg.bool("cluster-allow-pubsubshard-when-down")) return redirect(cl, c, cmd, DOWN);
     } else if (!cfg.bool("cluster-allow-reads-when-down")) return redirect(cl, c, cmd, DOWN);
     else if (isWrite) return redirect(cl, c, cmd, DOWN_RO);
