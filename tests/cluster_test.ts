@@ -597,6 +597,24 @@ Deno.test({
       const keys = ["KEYS", "{open}:0", "{open}:1"];
       const moved = await call(src, "MIGRATE", "127.0.0.1", String(dst), "", "0", "5000", ...keys);
       assert.deepEqual(moved, { "+": "OK" });
+      // Meanwhile: the source serves the keys it has and sends the others with -ASK; the target
+      // serves them only after ASKING; a multi-key command split across both gets -TRYAGAIN.
+      const ask = { "-": `ASK ${slot} 127.0.0.1:${dst}` };
+      assert.equal(await call(src, "GET", "{open}:5"), "5");
+      assert.deepEqual(await call(src, "GET", "{open}:0"), ask);
+      assert.deepEqual(await call(src, "MGET", "{open}:0", "{open}:5"), ask);
+      assert.deepEqual(await call(dst, "GET", "{open}:0"), {
+        "-": `MOVED ${slot} 127.0.0.1:${src}`,
+      });
+      const t = await RespClient.connect(dst);
+      assert.deepEqual(await t.call("ASKING"), { "+": "OK" });
+      assert.equal(await t.call("GET", "{open}:0"), "0");
+      assert.deepEqual(await t.call("GET", "{open}:1"), { "-": `MOVED ${slot} 127.0.0.1:${src}` });
+      await t.call("ASKING");
+      assert.deepEqual(await t.call("MGET", "{open}:0", "{open}:5"), {
+        "-": "TRYAGAIN Multiple keys request during rehashing of slot",
+      });
+      t.close();
       const deadline = Date.now() + 40_000;
       for (;;) {
         const nodes = text(await call(src, "CLUSTER", "NODES")) +
