@@ -244,7 +244,8 @@ export function toArg(L: number, idx: number): Uint8Array | undefined {
   }
   const out = arena.subarray(arenaPos, arenaPos + len);
   const heap = M.HEAPU8;
-  for (let i = 0; i < len; i++) out[i] = heap[p + i];
+  if (len <= 64) { for (let i = 0; i < len; i++) out[i] = heap[p + i]; }
+  else out.set(heap.subarray(p, p + len));
   arenaPos += len;
   return out;
 }
