@@ -13,12 +13,10 @@ import {
   LUA_OK,
   LUA_YIELD,
   M,
-  MASK_COUNT,
   pop,
   pushBinary,
   pushBytes,
   pushText,
-  raise,
   REGISTRY,
   setFunction,
   T,
@@ -27,13 +25,7 @@ import {
 import { binary, writeLuaValue } from "./convert.ts";
 import { PRELUDE } from "./prelude.ts";
 import { installBridge } from "./bridge.ts";
-
-/** How often (in VM instructions) the hook checks the clock, as Redis's luaMaskCountHook. */
-const HOOK_EVERY = 100_000;
-const MASK_LINE = 4;
-const BUSY_HOOK_EVERY = 1_000;
-/** While busy, the script runs this long between two turns of the event loop. */
-const BUSY_SLICE_MS = 20;
+import { enterBusy, guardLoad, killScript, watchRun } from "./busy.ts";
 
 export interface RunOptions {
   /** Name in error replies: the sha for EVAL, the function name for FCALL. */
@@ -103,36 +95,6 @@ export function engineOfState(L: number): ScriptEngine | undefined {
 export function sha1hex(b: Uint8Array): string {
   return createHash("sha1").update(b).digest("hex");
 }
-
-const hookPtr = M.addFunction((L: number) => {
-  const eng = byState.get(L);
-  const run = eng?.current;
-  if (!eng || !run) return;
-  if (run.killed) {
-    // Fire on every line from now on, so a pcall in the script cannot swallow the kill.
-    M._lua_sethook(L, hookPtr, MASK_LINE, 0);
-    pushErrorTable(L, "ERR Script killed by user with SCRIPT KILL...");
-    raise(L);
-  }
-  const now = performance.now();
-  if (!run.busy) {
-    if (now - run.startedAt < run.threshold) return;
-    eng.enterBusy(run);
-  }
-  if (run.canYield && now - run.sliceAt >= BUSY_SLICE_MS && M._lua_isyieldable(L)) {
-    M._lua_yieldk(L, 0, 0, 0);
-  }
-}, "vii");
-
-/** FUNCTION LOAD gives a library's top level this long, as Redis's LOAD_TIMEOUT_MS. */
-const LOAD_TIMEOUT_MS = 500;
-let loadDeadline = 0;
-const loadHookPtr = M.addFunction((L: number) => {
-  if (performance.now() < loadDeadline) return;
-  M._lua_sethook(L, loadHookPtr, MASK_LINE, 0); // and on every line after: pcall can't hide it
-  pushErrorTable(L, "ERR FUNCTION LOAD timeout");
-  raise(L);
-}, "vii");
 
 /** Pushes {err = msg}, the form Redis's error replies take inside Lua. */
 export function pushErrorTable(L: number, msg: string): void {
@@ -216,8 +178,7 @@ export class ScriptEngine {
     this.#libraryApi(true);
     M._lua_rawgeti(L, REGISTRY, BigInt(this.#runner));
     M._lua_rawgeti(L, REGISTRY, BigInt(ref));
-    loadDeadline = performance.now() + LOAD_TIMEOUT_MS;
-    M._lua_sethook(L, loadHookPtr, MASK_COUNT, HOOK_EVERY);
+    guardLoad(L);
     const status = M._lua_pcallk(L, 1, 2, 0, 0, 0);
     M._lua_sethook(L, 0, 0, 0);
     this.#libraryApi(false);
@@ -296,7 +257,7 @@ export class ScriptEngine {
       M._lua_setfield(co, -2, ARGV);
       pop(co);
     }
-    if (run.threshold > 0) M._lua_sethook(co, hookPtr, MASK_COUNT, HOOK_EVERY);
+    if (run.threshold > 0) watchRun(co);
     const status = M._lua_resume(co, this.L, nargs, nresPtr);
     if (status === LUA_YIELD) {
       run.command = run.command.map((a) => a.slice()); // parser views die with this read batch
@@ -381,45 +342,14 @@ export class ScriptEngine {
     out.error(msg);
   }
 
-  /** Called by the hook when a script passes busy-reply-threshold. */
+  /** Called when a script passes busy-reply-threshold (see busy.ts). */
   enterBusy(run: Run): void {
-    run.busy = true;
-    // From now on check often: the slice clock and SCRIPT KILL need the hook, not Lua's pace.
-    M._lua_sethook(this.co, hookPtr, MASK_COUNT, BUSY_HOOK_EVERY);
-    this.server.busyReply = run.isEval
-      ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-      : "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
-    this.server.log.warning(
-      `Slow script detected: still in execution after ${
-        Math.round(performance.now() - run.startedAt)
-      } milliseconds. You can try killing the script using the ${
-        run.isEval ? "SCRIPT KILL" : "FUNCTION KILL"
-      } command. Script name is: ${run.isEval ? "f_" : ""}${run.name}.`,
-    );
+    enterBusy(this, run);
   }
 
   /** SCRIPT KILL / FUNCTION KILL: replies for `ctx`. */
   kill(ctx: Ctx, isEval: boolean): void {
-    const run = this.current;
-    if (!run || !run.busy) {
-      ctx.reply.error("NOTBUSY No scripts in execution right now.");
-    } else if (run.dirty) {
-      ctx.reply.error(
-        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
-      );
-    } else if (isEval && !run.isEval) {
-      ctx.reply.error(
-        "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
-      );
-    } else if (!isEval && run.isEval) {
-      ctx.reply.error(
-        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
-      );
-    } else {
-      run.killed = true;
-      this.server.log.warning("Lua script killed by user with SCRIPT KILL.");
-      ctx.reply.ok();
-    }
+    killScript(this, ctx, isEval);
   }
 }
 
