@@ -283,9 +283,18 @@ export class Server {
   }
 
   touchWatched(dbId: number, key: string): void {
-    const m = this.watched.get(dbId);
-    const set = m?.get(key);
-    if (set) { for (const c of set) c.watchDirty = true; }
+    const set = this.watched.get(dbId)?.get(key);
+    if (!set) return;
+    for (const c of set) {
+      // A key already expired at WATCH time and now deleted is logically unchanged (Redis 7.0's
+      // touchWatchedKey): clear its flag instead of failing the transaction.
+      const wk = c.watchedKeys.find((w) => w.db === dbId && w.key === key);
+      if (wk?.expiredAtWatch && !this.dbs[dbId].dict.has(key)) {
+        wk.expiredAtWatch = false;
+        continue;
+      }
+      c.watchDirty = true;
+    }
   }
 
   /**
