@@ -34,7 +34,7 @@ const { values } = parseArgs({
     n: { type: "string", short: "n" },
     repeat: { type: "string", short: "r" },
     tests: { type: "string", default: "set,get,incr,mset,lpush,lpop,sadd,hset,zadd" },
-    extra: { type: "string", default: "zrange,publish" },
+    extra: { type: "string", default: "zrange,publish,xadd,xreadgroup" },
     clients: { type: "string", short: "c", default: "50" },
     wal: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -60,10 +60,24 @@ const repeat = Number(values.repeat ?? (values.quick ? 1 : 3));
 const RUN_TIMEOUT_MS = values.quick ? 60_000 : 300_000;
 const PIPELINES = [1, 16];
 
-/** Custom commands benchmarked beside redis-benchmark's built-in tests. */
-const EXTRA: Record<string, { label: string; argv: string[] }> = {
+/** Custom commands benchmarked beside redis-benchmark's built-in tests; `before` runs before each. */
+const EXTRA: Record<
+  string,
+  { label: string; argv: string[]; before?: (port: number) => Promise<void> }
+> = {
   zrange: { label: "ZRANGE (100 members)", argv: ["ZRANGE", "bench:zset", "0", "99"] },
   publish: { label: "PUBLISH (10 subscribers)", argv: ["PUBLISH", "bench:ch", "hello"] },
+  xadd: {
+    label: "XADD",
+    argv: ["XADD", "bench:stream", "*", "field", "value"],
+    before: (port) => send(port, [["DEL", "bench:stream"]]),
+  },
+  xreadgroup: {
+    label: "XREADGROUP (COUNT 1)",
+    argv: ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "bench:xrg", ">"],
+    // Every run reads the same pre-filled entries again from the start of the group.
+    before: (port) => send(port, [["XGROUP", "SETID", "bench:xrg", "g", "0"]]),
+  },
 };
 const extras = values.extra === "none" ? [] : values.extra!.split(",").filter((e) => e in EXTRA);
 
@@ -76,6 +90,12 @@ async function prepareExtras(port: number): Promise<Deno.TcpConn[]> {
   await c.write(new TextEncoder().encode(resp(zadd)));
   await c.read(new Uint8Array(64));
   c.close();
+  if (extras.includes("xreadgroup")) {
+    const fill: string[][] = [["DEL", "bench:xrg"]];
+    for (let i = 0; i < requests; i++) fill.push(["XADD", "bench:xrg", "*", "field", String(i)]);
+    fill.push(["XGROUP", "CREATE", "bench:xrg", "g", "0"]);
+    await send(port, fill);
+  }
   if (!extras.includes("publish")) return subs;
   for (let i = 0; i < 10; i++) {
     const sub = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -91,6 +111,25 @@ async function prepareExtras(port: number): Promise<Deno.TcpConn[]> {
   return subs;
 }
 
+/** Sends commands pipelined and waits for all their replies (a final PING marks the end). */
+async function send(port: number, commands: string[][]): Promise<void> {
+  const c = await Deno.connect({ hostname: "127.0.0.1", port });
+  const enc = new TextEncoder();
+  for (let i = 0; i < commands.length; i += 1000) {
+    await c.write(enc.encode(commands.slice(i, i + 1000).map(resp).join("")));
+  }
+  await c.write(enc.encode(resp(["PING", "bench:end"])));
+  const buf = new Uint8Array(256 * 1024);
+  let tail = "";
+  for (;;) {
+    const n = await c.read(buf);
+    if (n === null) break;
+    tail = (tail + new TextDecoder().decode(buf.subarray(0, n))).slice(-32);
+    if (tail.endsWith("bench:end\r\n")) break;
+  }
+  c.close();
+}
+
 function resp(argv: string[]): string {
   return `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
 }
@@ -99,6 +138,7 @@ function resp(argv: string[]): string {
 async function benchmark(port: number, pipeline: number): Promise<Map<string, number>> {
   const rows = await benchmarkRun(port, pipeline, ["-t", values.tests!]);
   for (const e of extras) {
+    await EXTRA[e].before?.(port);
     for (const rps of (await benchmarkRun(port, pipeline, EXTRA[e].argv)).values()) {
       rows.set(EXTRA[e].label, rps);
     }
