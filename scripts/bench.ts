@@ -5,6 +5,7 @@
 //                   [--tests set,get,...] [--extra zrange,publish|none] [-c 50] [--wal]
 //   deno task bench --wal-suite [--quick]   (scripts/bench_wal.ts: fsync policies, replay, compaction)
 //   deno task bench --scripting-suite [--quick]   (scripts/bench_scripting.ts: EVALSHA, BullMQ)
+//   deno task bench --feed-suite [--quick]   (scripts/bench_feed.ts: WebSocket event latency, cost)
 //
 // Besides redis-benchmark's own tests it runs custom commands: ZRANGE of 100 members
 // (WITHSCORES-free) and PUBLISH to a channel with 10 subscribers connected.
@@ -23,6 +24,10 @@ if (Deno.args.includes("--wal-suite")) {
 }
 if (Deno.args.includes("--scripting-suite")) {
   await import("./bench_scripting.ts");
+  Deno.exit(0);
+}
+if (Deno.args.includes("--feed-suite")) {
+  await import("./bench_feed.ts");
   Deno.exit(0);
 }
 

@@ -337,7 +337,14 @@ Deno.test(
   opts,
   () =>
     withServer(
-      ["--feed-queue-max-events", "200", "--feed-slow-consumer-timeout", "1"],
+      [
+        "--feed-queue-max-events",
+        "200",
+        "--feed-slow-consumer-timeout",
+        "1",
+        "--feed-value-max-bytes",
+        "1mb",
+      ],
       async (_s, http, redis) => {
         const slow = await rawWs(http);
         await slow.write(
@@ -360,15 +367,15 @@ Deno.test(
           assert.equal(m.op, "event");
           assert.equal(m.key, `k${n}`);
         }
-        // Phase 2: ~16 MB of events, far past what the slow socket's buffers hold.
-        const big = "v".repeat(4000);
-        for (let round = 0; round < 40; round++) {
+        // Phase 2: ~64 MB of events, far past what the slow sockets' kernel buffers hold.
+        const big = "v".repeat(64 * 1024);
+        for (let round = 0; round < 50; round++) {
           const p = redis.pipeline();
-          for (let i = 0; i < 100; i++) p.set(`b${i}`, big);
+          for (let i = 0; i < 20; i++) p.set(`b${i}`, big);
           await p.exec();
         }
         // A consumer that reads again after falling behind is told how many events it missed.
-        const caughtUp = await readAll(sluggish, 1000);
+        const caughtUp = await readAll(sluggish, 3000);
         assert.ok(new TextDecoder().decode(caughtUp).includes('"op":"lagged","dropped":'));
         // Phase 3: keep writing past the slow consumer's timeout: it must be closed (1008), while
         // the other one keeps receiving.

@@ -1,78 +1,30 @@
 // The change feed: every change record's key events, numbered (`seq`) into a bounded in-memory ring
-// with a snapshot of the value, and delivered to subscribed connections (WebSocket). Each
-// connection is a cursor into the shared ring, so a write costs O(1) whatever the number of
-// subscribers; delivery happens after the writing command has replied, in batches, only while a
-// connection's socket takes more (back-pressure). A connection that falls further behind than
-// `feed-queue-max-events` loses the oldest events and is told how many (`lagged`); one that does not
-// read at all for `feed-slow-consumer-timeout` seconds is closed.
+// with a snapshot of the value, and delivered to subscribed connections (WebSocket). A write only
+// appends to the ring; delivery runs after the writing command has replied, in rounds that match
+// each new event once per distinct pattern (groups.ts), hand each connection its events in batches
+// while its socket takes more (back-pressure), and stay within feed-cpu-percent of the event loop.
+// A connection whose socket takes no more keeps at most `feed-queue-max-events` owed (older ones are
+// dropped and counted in a `lagged` message); one that reads nothing for
+// `feed-slow-consumer-timeout` seconds is closed.
 
 import type { Server } from "../server/server.ts";
 import type { ChangeRecord } from "../server/write_path.ts";
 import { MutableString, typeName, type Value } from "../store/types.ts";
 import { globMatch } from "../util/glob.ts";
-import { binJson, bytesJson, type Json, valueJson, valueSize } from "./json.ts";
+import { binJson, bytesJson, valueJson, valueSize } from "./json.ts";
+import {
+  anyMatches,
+  FeedConn,
+  type FeedEntry,
+  type FeedSink,
+  Group,
+  signature,
+  type Subscription,
+} from "./groups.ts";
 
-/** One change as subscribers see it. Built at write time; JSON is made on first delivery. */
-export interface FeedEntry {
-  seq: number;
-  ts: number;
-  /** null for FLUSHALL (every db). */
-  db: number | null;
-  /** The key as a binary string; null for db-wide events (flushdb, flushall, swapdb). */
-  key: string | null;
-  event: string;
-  type: string | null;
-  ttlMs: number | null;
-  /** String values: the stored bytes (immutable), encoded lazily. */
-  raw?: Uint8Array;
-  /** Collection values, already as JSON (null: the key is gone). */
-  value?: Json;
-  /** The value exists but is bigger than feed-value-max-bytes. */
-  truncated?: boolean;
-  /** Cached encodings: the JSON text, and the transport's frame (set by ws.ts). */
-  json?: string;
-  wire?: Uint8Array;
-}
+export { FeedConn };
 
-/** One subscription: a glob on keys (binary string), optionally one db and some event names. */
-export interface Subscription {
-  pattern: string;
-  db?: number;
-  events?: Set<string>;
-}
-
-/** What the feed needs from a connection's transport. */
-export interface FeedSink {
-  /** True while the socket takes more without queueing past its soft limit. */
-  writable(): boolean;
-  /** Sends events, in order (one message each). */
-  sendEvents(entries: FeedEntry[]): void;
-  /** Control messages: `lagged` before the events that follow a gap, `resync` when `since` is gone. */
-  sendControl(msg: Json): void;
-  /** Closes the connection (slow consumer). */
-  close(code: number, reason: string): void;
-}
-
-/** A connection's place in the feed. */
-export class FeedConn {
-  subs: Subscription[] = [];
-  /** Next seq to look at. */
-  cursor = 0;
-  /** Matching events skipped since the last `lagged` message. */
-  dropped = 0;
-  /** Since when the socket has refused more (0 while writable). */
-  stalledSince = 0;
-  constructor(readonly sink: FeedSink) {}
-
-  matches(e: FeedEntry): boolean {
-    for (const s of this.subs) {
-      if (s.db !== undefined && e.db !== null && s.db !== e.db) continue;
-      if (s.events !== undefined && !s.events.has(e.event)) continue;
-      if (e.key === null || s.pattern === "*" || globMatch(s.pattern, e.key)) return true;
-    }
-    return false;
-  }
-}
+export type { FeedEntry, FeedSink, Subscription } from "./groups.ts";
 
 /** Events that are not changes (a read that missed) stay out of the feed. */
 const NOT_CHANGES = new Set(["keymiss"]);
@@ -82,16 +34,28 @@ const DB_WIDE = new Set(["flushdb", "flushall", "swapdb"]);
 const BATCH_BYTES = 64 * 1024;
 /** Time one delivery round may take before it yields to the RESP side. */
 const ROUND_BUDGET_MS = 4;
+/** Bytes one connection may be sent per round. */
+const ROUND_BYTES = 1024 * 1024;
+/** Longest pause between rounds, whatever the last one cost. */
+const MAX_ROUND_GAP_MS = 50;
 
 export class Feed {
   #ring: (FeedEntry | undefined)[] = [];
   #cap = 0;
   /** Seq the next entry gets (seqs start at 1). */
   #head = 1;
+  /** Next seq to fan out to the connections' queues. */
+  #fanned = 1;
   readonly conns = new Set<FeedConn>();
+  /** Subscription groups by signature, and by pattern (an event is matched once per pattern). */
+  readonly #groups = new Map<string, Group>();
+  readonly #index = new Map<string, Set<Group>>();
+  /** Connections with events or a `lagged` notice to send. */
+  readonly #ready = new Set<FeedConn>();
   #scheduled = false;
-  #lastRound = 0;
-  #rr = 0;
+  /** Earliest start of the next round: delivery takes at most feed-cpu-percent of the loop. */
+  #nextRound = 0;
+  cpuPercent = 10;
   valueMax = 1024;
   queueMax = 1000;
   slowConsumerMs = 30_000;
@@ -106,6 +70,7 @@ export class Feed {
     cfg.watch("feed-value-max-bytes", (v) => (this.valueMax = Number(v)));
     cfg.watch("feed-queue-max-events", (v) => (this.queueMax = Number(v)));
     cfg.watch("feed-slow-consumer-timeout", (v) => (this.slowConsumerMs = Number(v) * 1000));
+    cfg.watch("feed-cpu-percent", (v) => (this.cpuPercent = Number(v)));
     this.#detach = server.wp.subscribe((rec) => this.#record(rec));
   }
 
@@ -150,37 +115,88 @@ export class Feed {
 
   open(sink: FeedSink): FeedConn {
     const c = new FeedConn(sink);
-    c.cursor = this.#head;
     this.conns.add(c);
     return c;
   }
 
   close(c: FeedConn): void {
+    this.#move(c, []);
     this.conns.delete(c);
+    this.#ready.delete(c);
   }
 
   /**
-   * Adds subscriptions. With `since`, delivery restarts after that seq when it is still in the
-   * ring; otherwise (`since` too old) the connection gets `resync` and continues live.
+   * Adds subscriptions. With `since`, the events after that seq still in the ring are owed again
+   * (matching all of the connection's subscriptions); when some are gone the connection gets
+   * `resync` and continues live.
    */
   subscribe(c: FeedConn, subs: Subscription[], since?: number): void {
-    if (c.subs.length === 0) c.cursor = this.#head;
-    c.subs.push(...subs);
+    this.#move(c, [...c.subs, ...subs]);
     if (since !== undefined) {
-      if (since + 1 >= this.tail || since + 1 >= this.#head) {
-        c.cursor = Math.min(Math.max(since + 1, 1), this.#head);
-      } else {
+      if (since + 1 < this.tail && since + 1 < this.#head) {
         c.sink.sendControl({ op: "resync" });
-        c.cursor = this.#head;
+      } else {
+        // Replaces what was owed: the replay covers it, in order, up to what the group has.
+        const owed: FeedEntry[] = [];
+        for (let s = Math.max(since + 1, 1); s < this.#fanned; s++) {
+          const e = this.entry(s);
+          if (e && anyMatches(c.subs, e)) owed.push(e);
+        }
+        c.carry = owed;
+        c.pos = c.group!.end;
       }
     }
+    if (c.owed > 0) this.#ready.add(c);
     this.#schedule();
   }
 
   /** Removes the subscriptions on these patterns (all when `patterns` is undefined). */
   unsubscribe(c: FeedConn, patterns?: string[]): void {
-    if (patterns === undefined) c.subs = [];
-    else c.subs = c.subs.filter((s) => !patterns.includes(s.pattern));
+    this.#move(
+      c,
+      patterns === undefined ? [] : c.subs.filter((s) => !patterns.includes(s.pattern)),
+    );
+  }
+
+  /** Moves a connection to the group of `subs`, keeping the owed events that still match. */
+  #move(c: FeedConn, subs: Subscription[]): void {
+    const key = signature(subs);
+    const old = c.group;
+    if (old?.key === key) return;
+    const owed = c.pending().filter((e) => anyMatches(subs, e));
+    if (old) {
+      old.members.delete(c);
+      if (old.members.size === 0) this.#dropGroup(old);
+      else old.trim();
+    }
+    c.carry = owed;
+    if (subs.length === 0) {
+      c.group = undefined;
+      c.pos = 0;
+      return;
+    }
+    let g = this.#groups.get(key);
+    if (!g) {
+      g = new Group(key, subs);
+      this.#groups.set(key, g);
+      for (const p of new Set(subs.map((s) => s.pattern))) {
+        let set = this.#index.get(p);
+        if (!set) this.#index.set(p, set = new Set());
+        set.add(g);
+      }
+    }
+    g.members.add(c);
+    c.group = g;
+    c.pos = g.end;
+  }
+
+  #dropGroup(g: Group): void {
+    this.#groups.delete(g.key);
+    for (const s of g.subs) {
+      const set = this.#index.get(s.pattern);
+      set?.delete(g);
+      if (set?.size === 0) this.#index.delete(s.pattern);
+    }
   }
 
   /** Called by a sink whose socket drained. */
@@ -204,7 +220,8 @@ export class Feed {
         : cmd.db;
       this.#push({ seq: 0, ts: rec.ts, db, key: null, event: name, type: null, ttlMs: null });
     }
-    if (this.conns.size > 0) this.#schedule();
+    if (this.#index.size > 0) this.#schedule();
+    else this.#fanned = this.#head;
   }
 
   #entry(ts: number, dbId: number, key: string, event: string, snapshot: boolean): FeedEntry {
@@ -239,51 +256,81 @@ export class Feed {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // Right after the current task when idle (latency); at most one round per ms under load.
-    if (performance.now() - this.#lastRound >= 1) queueMicrotask(() => this.#round());
-    else setTimeout(() => this.#round(), 1);
+    // Right after the current task when allowed (latency); later when the last round used up the
+    // feed's share of the loop, so busy writers keep the rest and events batch up meanwhile.
+    const wait = this.#nextRound - performance.now();
+    if (wait <= 0) queueMicrotask(() => this.#round());
+    else setTimeout(() => this.#round(), Math.ceil(wait));
   }
 
-  /** One delivery round over every connection, within a time budget. */
+  /** Adds the new entries to the groups they match (once per distinct pattern). */
+  #fanOut(): void {
+    const head = this.#head;
+    const tail = this.tail;
+    if (this.#fanned < tail) {
+      // A burst bigger than the ring between two rounds: those events are lost for everyone.
+      const lost = tail - this.#fanned;
+      for (const c of this.conns) {
+        if (!c.group) continue;
+        c.dropped += lost;
+        this.#ready.add(c);
+      }
+      this.#fanned = tail;
+    }
+    const touched = new Set<Group>();
+    for (let seq = this.#fanned; seq < head; seq++) {
+      const e = this.#ring[seq % this.#cap]!;
+      for (const [pattern, groups] of this.#index) {
+        if (e.key !== null && pattern !== "*" && !globMatch(pattern, e.key)) continue;
+        for (const g of groups) {
+          if (g.lastSeq === e.seq || !g.passes(pattern, e)) continue;
+          g.add(e);
+          touched.add(g);
+        }
+      }
+    }
+    this.#fanned = head;
+    for (const g of touched) for (const c of g.members) this.#ready.add(c);
+  }
+
+  /** One delivery round, within a time budget (the rest waits for the next round). */
   #round(): void {
     this.#scheduled = false;
-    const start = this.#lastRound = performance.now();
-    const conns = [...this.conns];
+    const start = performance.now();
+    this.#fanOut();
     let more = false;
-    for (let i = 0; i < conns.length; i++) {
-      const c = conns[(this.#rr + i) % conns.length];
-      if (this.#deliver(c)) more = true;
+    for (const c of [...this.#ready]) {
+      if (this.#deliver(c)) {
+        // Round-robin: whoever still has work goes to the back.
+        this.#ready.delete(c);
+        this.#ready.add(c);
+        more = true;
+      } else if (c.owed === 0 && c.dropped === 0) this.#ready.delete(c);
       if (performance.now() - start > ROUND_BUDGET_MS) {
-        this.#rr = (this.#rr + i + 1) % conns.length;
         more = true;
         break;
       }
     }
+    for (const g of this.#groups.values()) g.trim();
+    const now = performance.now();
+    this.#nextRound = now + Math.min(MAX_ROUND_GAP_MS, (now - start) * (100 / this.cpuPercent - 1));
     if (more) this.#schedule();
   }
 
-  /** Moves one connection's cursor forward as far as its socket allows; true if work remains. */
+  /** Sends what a connection is owed as far as its socket allows; true if it could take more. */
   #deliver(c: FeedConn): boolean {
-    const head = this.#head;
-    if (c.subs.length === 0) {
-      c.cursor = head;
-      return false;
+    const writable = c.sink.writable();
+    // A socket that filled up (now or at an earlier round) keeps at most queueMax events owed;
+    // older ones are dropped. One that keeps up may hold a burst up to the ring size.
+    const limit = writable && c.stalledSince === 0
+      ? Math.max(this.queueMax, this.#cap)
+      : this.queueMax;
+    const over = c.owed - limit;
+    if (over > 0) {
+      c.skip(over);
+      c.dropped += over;
     }
-    if (c.cursor < this.tail) {
-      // Overwritten before it could be sent (a burst bigger than the ring): all count as dropped.
-      c.dropped += this.tail - c.cursor;
-      c.cursor = this.tail;
-    }
-    if (!c.sink.writable()) {
-      // A socket that takes no more keeps at most queueMax events owed; older ones are dropped.
-      if (head - c.cursor > this.queueMax) {
-        const to = head - this.queueMax;
-        for (let s = c.cursor; s < to; s++) {
-          const e = this.entry(s);
-          if (e && c.matches(e)) c.dropped++;
-        }
-        c.cursor = to;
-      }
+    if (!writable) {
       const now = Date.now();
       if (c.stalledSince === 0) c.stalledSince = now;
       else if (c.dropped > 0 && now - c.stalledSince > this.slowConsumerMs) {
@@ -292,24 +339,22 @@ export class Feed {
       }
       return false;
     }
-    c.stalledSince = 0;
     if (c.dropped > 0) {
       this.droppedTotal += c.dropped;
       c.sink.sendControl({ op: "lagged", dropped: c.dropped });
       c.dropped = 0;
     }
-    while (c.cursor < head && c.sink.writable()) {
-      const batch: FeedEntry[] = [];
-      let bytes = 0;
-      while (c.cursor < head && bytes < BATCH_BYTES) {
-        const e = this.entry(c.cursor++);
-        if (e === undefined || !c.matches(e)) continue;
-        batch.push(e);
-        bytes += eventJson(e).length;
-      }
-      if (batch.length > 0) c.sink.sendEvents(batch);
+    // At most ROUND_BYTES per round, so one connection cannot hold the round up.
+    for (let bytes = 0; c.owed > 0 && bytes < ROUND_BYTES && c.sink.writable();) {
+      const batch = c.peek(BATCH_BYTES, (e) => eventJson(e).length);
+      c.sink.sendEvents(batch);
+      c.skip(batch.length);
+      for (const e of batch) bytes += eventJson(e).length;
     }
-    return c.cursor < head;
+    const more = c.sink.writable();
+    if (more) c.stalledSince = 0;
+    else if (c.stalledSince === 0) c.stalledSince = Date.now();
+    return c.owed > 0 && more;
   }
 }
 
