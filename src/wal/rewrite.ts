@@ -25,6 +25,21 @@ const ENCODE_BATCH = 16;
 const STEPS_PER_CLOCK = 16;
 const WRITE_CHUNK = 1 << 20;
 
+/**
+ * A JS Set rehashes all its entries at once when it grows: one Set of a million keys would stall
+ * the loop for tens of ms at its last doubling. 256 Sets grow in steps 256 times smaller.
+ */
+const SHARDS = 256;
+
+/** FNV-1a over the key's last 8 chars and its length: cheap, and spreads `key:123`-style names. */
+function shardOf(key: string): number {
+  let h = 0x811c9dc5 ^ key.length;
+  for (let i = Math.max(0, key.length - 8); i < key.length; i++) {
+    h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  }
+  return (h ^ (h >>> 16)) & (SHARDS - 1);
+}
+
 export class RewriteAborted extends Error {}
 
 /**
@@ -39,7 +54,8 @@ interface Capture {
 }
 
 export class AofRewrite {
-  #visited: Set<string>[];
+  /** Keys captured (or seen absent) per db, sharded: see SHARDS. */
+  #visited: Set<string>[][];
   /** Captured keys whose commands are not all encoded yet, oldest first (from #head). */
   #captures: Capture[] = [];
   #head = 0;
@@ -56,7 +72,7 @@ export class AofRewrite {
   readonly startedAt = Date.now();
 
   constructor(readonly server: Server, readonly aof: Aof) {
-    this.#visited = server.dbs.map(() => new Set<string>());
+    this.#visited = server.dbs.map(() => Array.from({ length: SHARDS }, () => new Set<string>()));
   }
 
   /** Called before a write touches `key` in db `dbId` (and for every db when `dbId` is -1). */
@@ -75,7 +91,7 @@ export class AofRewrite {
   }
 
   #visit(db: Db, key: string): void {
-    const seen = this.#visited[db.id];
+    const seen = this.#visited[db.id][shardOf(key)];
     if (seen.has(key)) return;
     seen.add(key);
     const v = db.dict.get(key);
