@@ -245,7 +245,7 @@ export const PARAMS: ParamDef[] = [
   int("feed-slow-consumer-timeout", 30, 1, INT_MAX),
   // Reredis: the share of the event loop (percent) the feed may spend delivering events; past it,
   // delivery waits and events batch up, so writers keep the rest (docs/websocket.md).
-  int("feed-cpu-percent", 10, 1, 100),
+  int("feed-cpu-percent", 25, 1, 100),
   // Reredis: largest HTTP request body or WebSocket message a client may send (a bigger message
   // closes the WebSocket with 1009; a bigger body gets 413).
   mem("http-max-body-size", 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

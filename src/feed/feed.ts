@@ -36,6 +36,44 @@ const BATCH_BYTES = 64 * 1024;
 const ROUND_BUDGET_MS = 4;
 /** Bytes one connection may be sent per round. */
 const ROUND_BYTES = 1024 * 1024;
+/** Buckets (seconds) of the delivery-latency histogram. */
+const DELIVERY_BUCKETS = [
+  0.00005,
+  0.0001,
+  0.0002,
+  0.0003,
+  0.0005,
+  0.00075,
+  0.001,
+  0.0015,
+  0.002,
+  0.003,
+  0.005,
+  0.0075,
+  0.01,
+  0.02,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+];
+
+/** A Prometheus-style histogram: counts per upper bound (the last one is +Inf), and the sum. */
+export class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  constructor(readonly bounds: number[]) {
+    this.counts = new Array(bounds.length + 1).fill(0);
+  }
+  observe(v: number): void {
+    let i = 0;
+    while (i < this.bounds.length && v > this.bounds[i]) i++;
+    this.counts[i]++;
+    this.sum += v;
+  }
+}
+
 /** Longest pause between rounds, whatever the last one cost. */
 const MAX_ROUND_GAP_MS = 50;
 
@@ -53,12 +91,15 @@ export class Feed {
   /** Connections with events or a `lagged` notice to send. */
   readonly #ready = new Set<FeedConn>();
   #scheduled = false;
-  /** Earliest start of the next round: delivery takes at most feed-cpu-percent of the loop. */
-  #nextRound = 0;
-  cpuPercent = 10;
+  /** When the last round ended and what it cost (ms). */
+  #lastRoundEnd = 0;
+  #lastRoundCost = 0;
+  cpuPercent = 25;
   valueMax = 1024;
   queueMax = 1000;
   slowConsumerMs = 30_000;
+  /** Time from a change to its frame being handed to a subscriber's socket (for /metrics). */
+  readonly delivery = new Histogram(DELIVERY_BUCKETS);
   /** Counters for INFO / metrics. */
   eventsTotal = 0;
   droppedTotal = 0;
@@ -249,6 +290,7 @@ export class Feed {
 
   #push(e: FeedEntry): void {
     e.seq = this.#head++;
+    e.at = performance.now();
     this.#ring[e.seq % this.#cap] = e;
     this.eventsTotal++;
   }
@@ -256,9 +298,11 @@ export class Feed {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // Right after the current task when allowed (latency); later when the last round used up the
-    // feed's share of the loop, so busy writers keep the rest and events batch up meanwhile.
-    const wait = this.#nextRound - performance.now();
+    // A round runs right after the current task (latency) unless the last one ended too recently:
+    // rounds are spaced so that delivery takes at most feed-cpu-percent of the time. Under a
+    // stream of writes that leaves the rest to the writers, and events batch up meanwhile.
+    const gap = Math.min(MAX_ROUND_GAP_MS, this.#lastRoundCost * (100 / this.cpuPercent - 1));
+    const wait = this.#lastRoundEnd + gap - performance.now();
     if (wait <= 0) queueMicrotask(() => this.#round());
     else setTimeout(() => this.#round(), Math.ceil(wait));
   }
@@ -312,8 +356,8 @@ export class Feed {
       }
     }
     for (const g of this.#groups.values()) g.trim();
-    const now = performance.now();
-    this.#nextRound = now + Math.min(MAX_ROUND_GAP_MS, (now - start) * (100 / this.cpuPercent - 1));
+    this.#lastRoundEnd = performance.now();
+    this.#lastRoundCost = this.#lastRoundEnd - start;
     if (more) this.#schedule();
   }
 
@@ -349,7 +393,11 @@ export class Feed {
       const batch = c.peek(BATCH_BYTES, (e) => eventJson(e).length);
       c.sink.sendEvents(batch);
       c.skip(batch.length);
-      for (const e of batch) bytes += eventJson(e).length;
+      const now = performance.now();
+      for (const e of batch) {
+        bytes += eventJson(e).length;
+        this.delivery.observe((now - e.at!) / 1000);
+      }
     }
     const more = c.sink.writable();
     if (more) c.stalledSince = 0;

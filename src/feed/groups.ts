@@ -25,6 +25,8 @@ export interface FeedEntry {
   /** Cached encodings: the JSON text, and the transport's frame (set by ws.ts). */
   json?: string;
   wire?: Uint8Array;
+  /** performance.now() when recorded (delivery latency). */
+  at?: number;
 }
 
 /** One subscription: a glob on keys (binary string), optionally one db and some event names. */

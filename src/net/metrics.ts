@@ -255,6 +255,20 @@ export function metricsText(server: Server): string {
     "Events dropped for slow WebSocket consumers.",
     feed.droppedTotal,
   );
+  o.family(
+    "reredis_feed_delivery_seconds",
+    "histogram",
+    "Time from a change to its event being written to a subscriber's socket.",
+  );
+  let cumDelivery = 0;
+  feed.delivery.bounds.forEach((le, i) => {
+    cumDelivery += feed.delivery.counts[i];
+    o.sample("reredis_feed_delivery_seconds_bucket", cumDelivery, { le: String(le) });
+  });
+  cumDelivery += feed.delivery.counts[feed.delivery.bounds.length];
+  o.sample("reredis_feed_delivery_seconds_bucket", cumDelivery, { le: "+Inf" });
+  o.sample("reredis_feed_delivery_seconds_sum", feed.delivery.sum);
+  o.sample("reredis_feed_delivery_seconds_count", cumDelivery);
   o.one("reredis_feed_last_seq", "gauge", "Sequence number of the newest event.", feed.lastSeq);
   o.one(
     "reredis_event_loop_lag_seconds",
