@@ -506,3 +506,23 @@ Deno.test(
       ws2.close();
     }),
 );
+
+Deno.test(
+  "feed: the monitor op streams MONITOR lines",
+  opts,
+  () =>
+    withServer([], async (_s, http, redis) => {
+      const ws = await Ws.open(http);
+      ws.send({ op: "monitor", on: true });
+      assert.deepEqual(await ws.next(), { op: "monitor", on: true });
+      await redis.set("mk", "v v");
+      const m = await ws.next((x) => x.op === "monitor" && typeof x.line === "string");
+      assert.match(String(m.line), /^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "set" "mk" "v v"$/);
+      ws.send({ op: "monitor", on: false });
+      await ws.next((x) => x.op === "monitor" && x.on === false);
+      await redis.set("mk2", "v");
+      ws.send({ op: "ping" });
+      assert.deepEqual(await ws.next(), { op: "pong" });
+      ws.close();
+    }),
+);

@@ -22,10 +22,24 @@ function monitorsOf(server: Server): Set<Client> {
     server.clientCloseHooks.push(stop);
     server.clientResetHooks.push(stop);
     server.callHooks.push((c, cmd, args, usec) => {
-      if (m!.size > 0) feedMonitors(server, m!, c, cmd, args, usec);
+      if (m!.size > 0 || (sinks.get(server)?.size ?? 0) > 0) {
+        feedMonitors(server, m!, c, cmd, args, usec);
+      }
     });
   }
   return m;
+}
+
+/** Other watchers of the stream (the WebSocket `monitor` op): one line per command, no "+". */
+const sinks = new WeakMap<Server, Set<(line: string) => void>>();
+
+/** Receives every MONITOR line (as redis-cli prints it) until the returned function is called. */
+export function addMonitorSink(server: Server, fn: (line: string) => void): () => void {
+  monitorsOf(server);
+  let s = sinks.get(server);
+  if (!s) sinks.set(server, s = new Set());
+  s.add(fn);
+  return () => s!.delete(fn);
 }
 
 function monitor(ctx: Ctx): void {
@@ -108,6 +122,16 @@ function feedMonitors(
   }
   const lines = script && pending ? [bytes, ...pending] : [bytes];
   if (script) held.delete(server);
+  const watchers = sinks.get(server);
+  if (watchers && watchers.size > 0) {
+    for (const l of lines) {
+      const text = String.fromCharCode.apply(
+        null,
+        l.subarray(1, l.length - 2) as unknown as number[],
+      );
+      for (const fn of watchers) fn(text);
+    }
+  }
   for (const mon of m) {
     if (mon.closed) continue;
     for (const l of lines) mon.reply.raw(l);

@@ -21,6 +21,7 @@ import { decodeAt, encodeCommand } from "../resp/decoder.ts";
 import { utf8 } from "../util/bytes.ts";
 import { bytesToLatin1 } from "../util/numbers.ts";
 import { credentialCheck, login, sessionUser } from "./sessions.ts";
+import { addMonitorSink } from "../commands/monitor.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** Events are handed to a socket only while less than this is waiting in its buffer. */
@@ -39,7 +40,6 @@ const NOT_VIA_COMMAND_OP = new Set([
   "monitor",
   "sync",
   "psync",
-  "client",
 ]);
 
 export const OP = { cont: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
@@ -190,6 +190,10 @@ export class WsSession {
   #closed = false;
   #msgWindow = 0;
   #msgCount = 0;
+  /** The `monitor` op: detach function, lines waiting for this task's end, lines dropped. */
+  #monitorOff: (() => void) | undefined;
+  #monitorLines: string[] = [];
+  #monitorDropped = 0;
 
   constructor(
     readonly server: Server,
@@ -259,6 +263,8 @@ export class WsSession {
   }
 
   #cleanup(): void {
+    this.#monitorOff?.();
+    this.#monitorOff = undefined;
     this.#closed = true;
     this.feed.close(this.#feedConn);
     this.#dropClient(true);
@@ -345,9 +351,50 @@ export class WsSession {
       }
       case "command":
         return this.#command(m, id, fail);
+      case "monitor":
+        return this.#monitor(m.on !== false);
       default:
         return fail(`unknown op ${JSON.stringify(m.op ?? null)}`);
     }
+  }
+
+  /** MONITOR over the socket: `{"op":"monitor","line":…}` per command, batched per task. */
+  #monitor(on: boolean): void {
+    if (on && !this.#monitorOff) {
+      this.#monitorOff = addMonitorSink(this.server, (line) => {
+        if (this.sock.writableLength >= SOFT_LIMIT) {
+          this.#monitorDropped++;
+          return;
+        }
+        if (this.#monitorLines.length === 0) queueMicrotask(() => this.#flushMonitor());
+        this.#monitorLines.push(line);
+      });
+    } else if (!on && this.#monitorOff) {
+      this.#monitorOff();
+      this.#monitorOff = undefined;
+    }
+    this.send({ op: "monitor", on });
+  }
+
+  #flushMonitor(): void {
+    const lines = this.#monitorLines;
+    this.#monitorLines = [];
+    if (this.#monitorDropped > 0) {
+      this.send({ op: "lagged", dropped: this.#monitorDropped, monitor: true });
+      this.#monitorDropped = 0;
+    }
+    const frames = lines.map((line) =>
+      wsFrame(OP.text, enc.encode(JSON.stringify({ op: "monitor", line })))
+    );
+    let n = 0;
+    for (const f of frames) n += f.length;
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const f of frames) {
+      out.set(f, o);
+      o += f.length;
+    }
+    this.#write(out);
   }
 
   #auth(m: Record<string, unknown>, fail: (s: string) => void): void {
@@ -417,8 +464,9 @@ export class WsSession {
       } else return fail('each arg must be a string, a number or {"base64":…}');
     }
     const name = bytesToLatin1(argv[0]).toLowerCase();
-    if (NOT_VIA_COMMAND_OP.has(name) && !(name === "client" && !isTracking(argv))) {
-      return fail(`'${name}' is not available through the command op (use the subscribe op)`);
+    if (NOT_VIA_COMMAND_OP.has(name) || (name === "client" && isTracking(argv))) {
+      const op = name === "monitor" ? "monitor" : "subscribe";
+      return fail(`'${name}' is not available through the command op (use the ${op} op)`);
     }
     this.#pendingIds.push(id);
     this.#redisClient().onData(encodeCommand(argv));
