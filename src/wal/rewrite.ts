@@ -92,11 +92,11 @@ export class AofRewrite {
 
   #visit(db: Db, key: string): void {
     const seen = this.#visited[db.id][shardOf(key)];
-    if (seen.has(key)) return;
-    seen.add(key);
+    const before = seen.size;
+    if (seen.add(key).size === before) return; // one hash lookup instead of has() + add()
     const v = db.dict.get(key);
     if (v === undefined) return;
-    const at = db.expires.get(key);
+    const at = db.expires.size === 0 ? undefined : db.expires.get(key);
     // Logically gone already; replay gets the DEL from the incremental file if it happens.
     if (at !== undefined && at <= Date.now()) return;
     const cmds = captureKey(key, v, at);
