@@ -9,7 +9,7 @@ import type { Server } from "../server/server.ts";
 import { feedOf } from "../feed/feed.ts";
 import { acceptKey, WsSession } from "./ws.ts";
 import { handleApi } from "./api.ts";
-import { metricsText } from "./metrics.ts";
+import { metricsText, startLoopLagSampler } from "./metrics.ts";
 import { serveUi } from "./ui_assets.ts";
 import { credentialCheck, requestToken, requestUser, sessionUser } from "./sessions.ts";
 
@@ -46,6 +46,7 @@ function bodyLimit(server: Server): number {
 
 export function startHttpServer(server: Server, hostname: string, port: number): Promise<void> {
   const feed = feedOf(server);
+  const stopLagSampler = startLoopLagSampler(server);
   const sockets = new Set<Duplex>();
   const srv = http.createServer((req, res) => {
     toRequest(server, req, hostname).then(
@@ -99,6 +100,7 @@ export function startHttpServer(server: Server, hostname: string, port: number):
       resolve();
     });
     server.shutdownHooks.push(() => {
+      stopLagSampler();
       for (const s of sockets) s.destroy();
       feed.stop();
       return new Promise<void>((r) => {
