@@ -12,6 +12,7 @@ import type { Server } from "../server/server.ts";
 import type { Client } from "../server/client.ts";
 import {
   type AofFileInfo,
+  AofLoadError,
   formatManifest,
   type Manifest,
   parseManifest,
@@ -82,7 +83,16 @@ export class Aof {
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    if (text !== undefined) this.manifest = parseManifest(text);
+    if (text !== undefined) {
+      try {
+        this.manifest = parseManifest(text);
+      } catch (e) {
+        throw new AofLoadError(
+          `Invalid AOF manifest ${this.manifestName}: ${(e as Error).message}`,
+        );
+      }
+      await this.#removeUnlisted();
+    }
     if (!this.manifest.base && this.manifest.incrs.length === 0) {
       const base: AofFileInfo = { name: `${this.baseName}.1.base.aof`, seq: 1, type: "b" };
       await Deno.writeFile(join(this.dir, base.name), new Uint8Array(0));
@@ -94,6 +104,21 @@ export class Aof {
       this.manifest.incrs.push({ name: `${this.baseName}.1.incr.aof`, seq: 1, type: "i" });
     }
     await this.#persistManifest();
+  }
+
+  /**
+   * Log files the manifest does not name: replaced ones a crash kept from being deleted, or a
+   * fresh start's files from before its first base. Nothing reads them; they only take space.
+   */
+  async #removeUnlisted(): Promise<void> {
+    const listed = new Set(this.files().map((f) => f.name));
+    const prefix = `${this.baseName}.`;
+    for await (const e of Deno.readDir(this.dir)) {
+      const rest = e.name.startsWith(prefix) ? e.name.slice(prefix.length) : "";
+      if (!e.isFile || !/^\d+\.(base|incr)\.aof$/.test(rest) || listed.has(e.name)) continue;
+      await Deno.remove(join(this.dir, e.name));
+      this.server.log.notice(`Removed ${e.name}: not in the AOF manifest`);
+    }
   }
 
   async #persistManifest(): Promise<void> {

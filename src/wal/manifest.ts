@@ -4,6 +4,9 @@
 
 import { join } from "node:path";
 
+/** The log can't be loaded as it is: start-up stops with this message (exit code 1). */
+export class AofLoadError extends Error {}
+
 export interface AofFileInfo {
   name: string;
   seq: number;

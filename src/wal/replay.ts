@@ -7,10 +7,10 @@ import type { Server } from "../server/server.ts";
 import { bytesToLatin1 } from "../util/numbers.ts";
 import { lowerAscii } from "../util/bytes.ts";
 import { Aof } from "./aof.ts";
-import type { AofFileInfo } from "./manifest.ts";
+import { type AofFileInfo, AofLoadError } from "./manifest.ts";
 import { RecordFormatError, RecordReader } from "./record_reader.ts";
 
-export class AofLoadError extends Error {}
+export { AofLoadError };
 
 /** Longest stretch of replay between two turns of the loop (clients get -LOADING meanwhile). */
 const SLICE_MS = 20;
