@@ -194,3 +194,30 @@ Deno.test("LATENCY LATEST / HISTORY record slow commands past the threshold", op
   });
   assert.deepEqual(ours, theirs);
 });
+
+Deno.test(
+  "CLIENT TRACKING: overlapping PREFIXes given together reply an error, then +OK (Redis quirk)",
+  opts,
+  async () => {
+    const [ours, theirs] = await both(async (port) => {
+      const c = await RespClient.connect(port);
+      await c.send(
+        "CLIENT",
+        "TRACKING",
+        "on",
+        "BCAST",
+        "PREFIX",
+        "b",
+        "PREFIX",
+        "a",
+        "PREFIX",
+        "ab",
+      );
+      const out = [escapeBytes(await c.readRaw()), escapeBytes(await c.readRaw())];
+      out.push(JSON.stringify(await c.call("CLIENT", "TRACKINGINFO")));
+      c.close();
+      return out;
+    });
+    assert.deepEqual(ours, theirs);
+  },
+);
