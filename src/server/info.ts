@@ -8,6 +8,7 @@ import type { Server } from "./server.ts";
 import { REDIS_VERSION } from "../commands/table.ts";
 import { aofInfoFields } from "../wal/info_fields.ts";
 import { pubsubOf } from "./pubsub.ts";
+import { trackingInfo } from "./tracking.ts";
 
 export type InfoFields = [string, string | number][];
 export type InfoSection = (server: Server) => InfoFields;
@@ -97,7 +98,7 @@ registerInfoSection("clients", (s) => {
     ["client_recent_max_input_buffer", maxIn],
     ["client_recent_max_output_buffer", maxOut],
     ["blocked_clients", s.blocking.count],
-    ["tracking_clients", 0],
+    ["tracking_clients", trackingInfo(s).clients],
     ["clients_in_timeout_table", s.blocking.count],
   ];
 });
@@ -217,9 +218,9 @@ registerInfoSection("stats", (s) => {
     ["active_defrag_key_misses", 0],
     ["total_active_defrag_time", 0],
     ["current_active_defrag_time", 0],
-    ["tracking_total_keys", 0],
-    ["tracking_total_items", 0],
-    ["tracking_total_prefixes", 0],
+    ["tracking_total_keys", trackingInfo(s).keys],
+    ["tracking_total_items", trackingInfo(s).items],
+    ["tracking_total_prefixes", trackingInfo(s).prefixes],
     ["unexpected_error_replies", 0],
     ["total_error_replies", st.totalErrorReplies],
     ["dump_payload_sanitizations", 0],
