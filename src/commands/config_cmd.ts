@@ -8,6 +8,7 @@ import { bytesToLatin1 } from "../util/numbers.ts";
 import { globMatchNocase } from "../util/glob.ts";
 import { rewriteConfig } from "../config_rewrite.ts";
 import { replyHelp } from "./help_reply.ts";
+import { resetLatencyHistograms } from "./latency.ts";
 
 /** True for a loopback client (Redis's islocalClient), for the "local" protected-action setting. */
 export function isLocalClient(c: Ctx): boolean {
@@ -66,6 +67,7 @@ function configSet(ctx: Ctx, args: Uint8Array[]): void {
 /** Zeroes INFO stats, commandstats and errorstats (CONFIG RESETSTAT). */
 export function resetStats(server: Server): void {
   server.stats.reset();
+  resetLatencyHistograms(server);
   for (const cmd of server.table.all()) {
     cmd.stats.calls =
       cmd.stats.usec =
