@@ -564,7 +564,7 @@ Deno.test("wal: while the log loads, clients get -LOADING and INFO shows loading
 });
 
 Deno.test({
-  name: "wal: redis-check-aof accepts our files and redis-server loads the same data",
+  name: "wal: redis-check-aof accepts our files, redis-server loads the same data and back",
   ignore: !redisServerAvailable(),
   fn: async () => {
     const dir = tmpDir();
@@ -591,7 +591,19 @@ Deno.test({
     }
     const port = freePort();
     const redis = new Deno.Command("redis-server", {
-      args: ["--port", String(port), "--dir", copy, "--appendonly", "yes", "--save", ""],
+      // No RDB preamble, so that Reredis can read what redis-server rewrites.
+      args: [
+        "--port",
+        String(port),
+        "--dir",
+        copy,
+        "--appendonly",
+        "yes",
+        "--aof-use-rdb-preamble",
+        "no",
+        "--save",
+        "",
+      ],
       stdout: "null",
       stderr: "null",
     }).spawn();
@@ -607,8 +619,31 @@ Deno.test({
       assert(after);
       for (const k of Object.keys(before)) assert.deepEqual(after[k], before[k], k);
       assert.deepEqual(Object.keys(after).length, Object.keys(before).length);
+      // And back: what redis-server appends to the directory, Reredis loads.
+      const rc = await RespClient.connect(port);
+      await pipeline(rc, [["SET", "from-redis", "1"], ["LPUSH", "bigl", "r"], ["BGREWRITEAOF"]]);
+      for (let i = 0; i < 200; i++) {
+        if (String(await rc.call("INFO", "persistence")).includes("aof_rewrite_in_progress:0")) {
+          break;
+        }
+        await sleep(25);
+      }
+      await rc.call("SET", "after-redis-rewrite", "1");
+      const redisState = await snapshot(port, 4);
+      await rc.send("SHUTDOWN", "NOSAVE");
+      await rc.read();
+      rc.close();
+      await redis.status;
+      const b = await startReredis(["--dir", copy]);
+      try {
+        assert.deepEqual(await snapshot(b.port, 4), redisState);
+      } finally {
+        await b.stop();
+      }
     } finally {
-      redis.kill("SIGKILL");
+      try {
+        redis.kill("SIGKILL");
+      } catch { /* exited */ }
       await redis.status;
     }
   },
