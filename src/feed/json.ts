@@ -5,6 +5,7 @@ import { Buffer } from "node:buffer";
 import type { RespValue } from "../resp/decoder.ts";
 import { stringBytes, type Value } from "../store/types.ts";
 import { fromKey } from "../util/bytes.ts";
+import type { FeedEntry } from "./groups.ts";
 
 /** A JSON value (what JSON.stringify accepts without surprises). */
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -131,4 +132,20 @@ export function respJson(v: RespValue): Json {
   if (">" in v) return v[">"].map(respJson);
   if ("|" in v) return respJson(v.of);
   return null;
+}
+
+/** The event's JSON message, made once and shared by every subscriber. */
+export function eventJson(e: FeedEntry): string {
+  if (e.json !== undefined) return e.json;
+  let s = `{"op":"event","seq":${e.seq},"ts":${e.ts},"db":${e.db},"key":${
+    e.key === null ? "null" : JSON.stringify(binJson(e.key))
+  },"event":${JSON.stringify(e.event)},"type":${
+    e.type === null ? "null" : `"${e.type}"`
+  },"ttlMs":${e.ttlMs}`;
+  if (e.truncated) s += `,"value":null,"truncated":true`;
+  else if (e.raw !== undefined) s += `,"value":${JSON.stringify(bytesJson(e.raw))}`;
+  else if (e.value !== undefined) s += `,"value":${JSON.stringify(e.value)}`;
+  e.json = s + "}";
+  e.raw = undefined;
+  return e.json;
 }
