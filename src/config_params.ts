@@ -243,8 +243,8 @@ export const PARAMS: ParamDef[] = [
   mem("feed-value-max-bytes", 4096, 0, 512 * 1024 * 1024),
   int("feed-queue-max-events", 1000, 1, 10000000),
   int("feed-slow-consumer-timeout", 30, 1, INT_MAX),
-  // Reredis: the share of the event loop (percent) the feed may spend delivering events; past it,
-  // delivery waits and events batch up, so writers keep the rest (docs/websocket.md).
+  // Reredis: the share of the event loop (percent) the feed may spend delivering events while the
+  // process is busy; past it, delivery waits and events batch up, so writers keep the rest.
   int("feed-cpu-percent", 25, 1, 100),
   // Reredis: largest HTTP request body or WebSocket message a client may send (a bigger message
   // closes the WebSocket with 1009; a bigger body gets 413).

@@ -40,6 +40,8 @@ const BATCH_BYTES = 64 * 1024;
 const ROUND_BUDGET_MS = 4;
 /** Bytes one connection may be sent per round. */
 const ROUND_BYTES = 1024 * 1024;
+/** CPU use (share of one core) above which the process counts as busy and delivery is paced. */
+const BUSY_UTIL = 0.6;
 /** Longest pause between rounds, whatever the last one cost. */
 const MAX_ROUND_GAP_MS = 50;
 
@@ -48,18 +50,20 @@ export class Feed {
   #cap = 0;
   /** Seq the next entry gets (seqs start at 1). */
   #head = 1;
-  /** Next seq to fan out to the connections' queues. */
-  #fanned = 1;
   readonly conns = new Set<FeedConn>();
   /** Subscription groups by signature, and by pattern (an event is matched once per pattern). */
   readonly #groups = new Map<string, Group>();
   readonly #index = new Map<string, Set<Group>>();
-  /** Connections with events or a `lagged` notice to send. */
+  /** Connections with events or a `lagged` notice to send, and groups with new events. */
   readonly #ready = new Set<FeedConn>();
+  readonly #touched = new Set<Group>();
   #scheduled = false;
   /** When the last round ended and what it cost (ms). */
   #lastRoundEnd = 0;
   #lastRoundCost = 0;
+  /** The process's CPU use over the last ~100 ms window (1 = one core busy), and that window. */
+  #util = 0;
+  #window = { wall: 0, cpu: 0 };
   cpuPercent = 25;
   valueMax = 1024;
   queueMax = 1000;
@@ -145,7 +149,7 @@ export class Feed {
       } else {
         // Replaces what was owed: the replay covers it, in order, up to what the group has.
         const owed: FeedEntry[] = [];
-        for (let s = Math.max(since + 1, 1); s < this.#fanned; s++) {
+        for (let s = Math.max(since + 1, 1); s < this.#head; s++) {
           const e = this.entry(s);
           if (e && anyMatches(c.subs, e)) owed.push(e);
         }
@@ -219,7 +223,15 @@ export class Feed {
       this.#push(this.#entry(rec.ts, ev.db, ev.key, ev.event, snapshot), at);
     }
     for (const cmd of rec.commands) {
-      const name = cmd.argv.length > 0 ? ascii(cmd.argv[0]) : "";
+      const a0 = cmd.argv[0];
+      // FLUSHDB, FLUSHALL, SWAPDB: 6 to 8 letters starting with f or s.
+      if (
+        !a0 || a0.length < 6 || a0.length > 8 ||
+        ((a0[0] | 0x20) !== 0x66 && (a0[0] | 0x20) !== 0x73)
+      ) {
+        continue;
+      }
+      const name = ascii(a0);
       if (!DB_WIDE.has(name)) continue;
       const db = name === "flushall"
         ? null
@@ -228,8 +240,7 @@ export class Feed {
         : cmd.db;
       this.#push({ seq: 0, ts: rec.ts, db, key: null, event: name, type: null, ttlMs: null }, at);
     }
-    if (this.#index.size > 0) this.#schedule();
-    else this.#fanned = this.#head;
+    if (this.#touched.size > 0) this.#schedule();
   }
 
   #entry(ts: number, dbId: number, key: string, event: string, snapshot: boolean): FeedEntry {
@@ -260,48 +271,41 @@ export class Feed {
     e.at = at;
     this.#ring[e.seq % this.#cap] = e;
     this.eventsTotal++;
+    if (this.#index.size > 0) this.#fanOut(e);
   }
 
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // A round runs right after the current task (latency) unless the last one ended too recently:
-    // rounds are spaced so that delivery takes at most feed-cpu-percent of the time. Under a
-    // stream of writes that leaves the rest to the writers, and events batch up meanwhile.
+    // A round runs right after the current task (latency), unless the process is busy: then
+    // rounds are spaced so that delivery takes at most feed-cpu-percent of the time, the writers
+    // keep the rest, and events batch up meanwhile.
+    const now = performance.now();
+    this.#sampleUtil(now);
     const gap = Math.min(MAX_ROUND_GAP_MS, this.#lastRoundCost * (100 / this.cpuPercent - 1));
-    const wait = this.#lastRoundEnd + gap - performance.now();
+    const wait = this.#util > BUSY_UTIL ? this.#lastRoundEnd + gap - now : 0;
     if (wait <= 0) queueMicrotask(() => this.#round());
     else setTimeout(() => this.#round(), Math.ceil(wait));
   }
 
-  /** Adds the new entries to the groups they match (once per distinct pattern). */
-  #fanOut(): void {
-    const head = this.#head;
-    const tail = this.tail;
-    if (this.#fanned < tail) {
-      // A burst bigger than the ring between two rounds: those events are lost for everyone.
-      const lost = tail - this.#fanned;
-      for (const c of this.conns) {
-        if (!c.group) continue;
-        c.dropped += lost;
-        this.#ready.add(c);
-      }
-      this.#fanned = tail;
-    }
-    const touched = new Set<Group>();
-    for (let seq = this.#fanned; seq < head; seq++) {
-      const e = this.#ring[seq % this.#cap]!;
-      for (const [pattern, groups] of this.#index) {
-        if (e.key !== null && pattern !== "*" && !globMatch(pattern, e.key)) continue;
-        for (const g of groups) {
-          if (g.lastSeq === e.seq || !g.passes(pattern, e)) continue;
-          g.add(e);
-          touched.add(g);
-        }
+  #sampleUtil(now: number): void {
+    if (now - this.#window.wall < 100) return;
+    const u = cpuUsage();
+    const cpu = (u.user + u.system) / 1000;
+    this.#util = (cpu - this.#window.cpu) / (now - this.#window.wall);
+    this.#window = { wall: now, cpu };
+  }
+
+  /** Adds a new entry to the groups it matches (once per distinct pattern). */
+  #fanOut(e: FeedEntry): void {
+    for (const [pattern, groups] of this.#index) {
+      if (e.key !== null && pattern !== "*" && !globMatch(pattern, e.key)) continue;
+      for (const g of groups) {
+        if (g.lastSeq === e.seq || !g.passes(pattern, e)) continue;
+        g.add(e);
+        this.#touched.add(g);
       }
     }
-    this.#fanned = head;
-    for (const g of touched) for (const c of g.members) this.#ready.add(c);
   }
 
   /** One delivery round, within a time budget (the rest waits for the next round). */
@@ -309,7 +313,8 @@ export class Feed {
     this.#scheduled = false;
     const start = performance.now();
     const cpu0 = cpuUsage();
-    this.#fanOut();
+    for (const g of this.#touched) for (const c of g.members) this.#ready.add(c);
+    this.#touched.clear();
     let more = false;
     for (const c of [...this.#ready]) {
       if (this.#deliver(c)) {

@@ -16,7 +16,23 @@ export function acceptKey(key: string): string {
 const enc = new TextEncoder();
 let scratch = new Uint8Array(64 * 1024);
 
-/** A text frame for a string, encoded straight into the frame (one allocation, one copy). */
+/** Frames of small messages are cut from shared slabs: one small ArrayBuffer each costs more. */
+const SLAB = 256 * 1024;
+let slab = new Uint8Array(SLAB);
+let slabUsed = 0;
+
+function frameBuffer(n: number): Uint8Array {
+  if (n > 4096) return new Uint8Array(n);
+  if (slabUsed + n > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return out;
+}
+
+/** A text frame for a string, encoded straight into the frame (one copy). */
 export function textFrame(text: string): Uint8Array {
   if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
   // ASCII (the usual JSON) is copied char by char; anything else goes through the encoder.
@@ -38,7 +54,7 @@ export function textFrame(text: string): Uint8Array {
 export function wsFrame(opcode: number, payload: Uint8Array): Uint8Array {
   const n = payload.length;
   const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const f = new Uint8Array(head + n);
+  const f = frameBuffer(head + n);
   f[0] = 0x80 | opcode;
   if (n < 126) f[1] = n;
   else if (n < 65536) {
@@ -47,7 +63,7 @@ export function wsFrame(opcode: number, payload: Uint8Array): Uint8Array {
     f[3] = n & 255;
   } else {
     f[1] = 127;
-    new DataView(f.buffer).setBigUint64(2, BigInt(n));
+    new DataView(f.buffer, f.byteOffset).setBigUint64(2, BigInt(n));
   }
   f.set(payload, head);
   return f;
