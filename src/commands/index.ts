@@ -28,6 +28,7 @@ import { configCommands } from "./config_cmd.ts";
 import { clientCommands } from "./client_cmd.ts";
 import { debugCommands } from "./debug_cmd.ts";
 import { memoryCommands } from "./memory_cmd.ts";
+import { replicationCommands } from "./replication_cmds.ts";
 import { monitorCommands } from "./monitor.ts";
 import { slowlogCommands } from "./slowlog.ts";
 import { latencyCommands } from "./latency.ts";
@@ -60,6 +61,7 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...clientCommands,
   ...debugCommands,
   ...memoryCommands,
+  ...replicationCommands,
   ...monitorCommands,
   ...slowlogCommands,
   ...latencyCommands,

@@ -14,6 +14,8 @@ interface Waiter {
   cmd: Command;
   args: Uint8Array[];
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Writes the reply on timeout when it is not a null array (WAIT answers an integer). */
+  onTimeout?: (c: Client) => void;
 }
 
 const MAX_TIMER = 2 ** 31 - 1;
@@ -69,7 +71,7 @@ export class Blocking {
       : setTimeout(() => this.#finish(w, "timeout"), Math.max(0, left));
   }
 
-  block(c: Client, keys: string[], timeoutMs: number): void {
+  block(c: Client, keys: string[], timeoutMs: number, onTimeout?: (c: Client) => void): void {
     c.blocked = true;
     if (this.#byClient.has(c)) return;
     const cur = c.current!;
@@ -80,6 +82,7 @@ export class Blocking {
       cmd: cur.cmd,
       args: cur.args.map((a) => a.slice()),
       timer: undefined,
+      onTimeout,
     };
     if (timeoutMs > 0) this.#arm(w, Date.now() + timeoutMs);
     for (const k of w.keys) {
@@ -153,6 +156,7 @@ export class Blocking {
     const c = w.client;
     c.blocked = false;
     if (how === "error") c.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    else if (w.onTimeout) w.onTimeout(c);
     else c.reply.nilArray();
     c.flush();
     c.process();

@@ -102,9 +102,9 @@ export class Client {
    * the command is then run again. Returns false where blocking is not allowed (inside EXEC or a
    * script): the handler must then reply as on timeout.
    */
-  block(keys: string[], timeoutMs: number): boolean {
+  block(keys: string[], timeoutMs: number, onTimeout?: (c: Client) => void): boolean {
     if (this.inExec || !this.conn) return false;
-    this.server.blocking.block(this, keys, timeoutMs);
+    this.server.blocking.block(this, keys, timeoutMs, onTimeout);
     return true;
   }
 
