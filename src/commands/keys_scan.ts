@@ -3,7 +3,7 @@
 
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
-import { eqi, toKey } from "../util/bytes.ts";
+import { eqi, lowerAscii, toKey } from "../util/bytes.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import { globMatch } from "../util/glob.ts";
 import { typeName } from "../store/types.ts";
@@ -44,10 +44,10 @@ export function parseScanCursor(b: Uint8Array): number | undefined {
   return Number(v & 0xffffffffn);
 }
 
-/** strcasecmp on C strings (each ends at its first NUL). */
-function sameTypeName(arg: Uint8Array, name: string): boolean {
+/** The TYPE argument as Redis's strcasecmp sees it: up to its first NUL, A-Z folded. */
+function typeFilter(arg: Uint8Array): string {
   const nul = arg.indexOf(0);
-  return eqi(nul < 0 ? arg : arg.subarray(0, nul), name);
+  return lowerAscii(nul < 0 ? arg : arg.subarray(0, nul));
 }
 
 function scan(ctx: Ctx, args: Uint8Array[]): void {
@@ -58,7 +58,7 @@ function scan(ctx: Ctx, args: Uint8Array[]): void {
   }
   let count = 10;
   let pattern: string | undefined;
-  let type: Uint8Array | undefined;
+  let type: string | undefined;
   for (let i = 2; i < args.length; i += 2) {
     const more = args.length - i;
     if (eqi(args[i], "count") && more >= 2) {
@@ -76,7 +76,7 @@ function scan(ctx: Ctx, args: Uint8Array[]): void {
       const p = toKey(args[i + 1]);
       pattern = p === "*" ? undefined : p; // "*" is a no-op filter
     } else if (eqi(args[i], "type") && more >= 2) {
-      type = args[i + 1];
+      type = typeFilter(args[i + 1]);
     } else {
       ctx.reply.error(SYNTAX);
       return;
@@ -87,27 +87,29 @@ function scan(ctx: Ctx, args: Uint8Array[]): void {
   // COUNT*10 buckets are visited so a sparse table cannot stall the loop.
   const db = ctx.db;
   const keys: string[] = [];
-  const emit = (k: string) => keys.push(k);
   let maxIterations = count * 10;
   do {
-    cursor = db.index.scan(cursor, emit);
+    cursor = db.index.scanInto(cursor, keys);
   } while (cursor !== 0 && maxIterations-- > 0 && keys.length < count);
 
-  const out: string[] = [];
-  for (const key of keys) {
+  // Filter in place. Every indexed key is in the dict, so only a db with TTLs needs the lookup.
+  const checkExpiry = db.expires.size !== 0;
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (pattern !== undefined && !globMatch(pattern, key)) continue;
     if (type !== undefined) {
       const v = lookupRead(ctx, key, { noTouch: true });
-      if (!sameTypeName(type, v === undefined ? "none" : typeName(v))) continue;
+      if (type !== (v === undefined ? "none" : typeName(v))) continue;
     }
-    if (db.get(key, false) === undefined) continue; // expireIfNeeded: expired keys are deleted
-    out.push(key);
+    if (checkExpiry && db.get(key, false) === undefined) continue; // expireIfNeeded: deletes it
+    keys[n++] = key;
   }
   const r = ctx.reply;
   r.array(2);
   r.bulkStr(String(cursor));
-  r.array(out.length);
-  for (const k of out) r.bulkBinary(k);
+  r.array(n);
+  for (let i = 0; i < n; i++) r.bulkBinary(keys[i]);
 }
 
 /** KEYS walks the whole db in one go like Redis (O(n)); expired keys are skipped, not deleted. */

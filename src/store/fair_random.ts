@@ -27,7 +27,7 @@ export function fairRandom(
   const maxSteps = Math.min(size, SAMPLE * 10);
   let cursor = Math.floor(Math.random() * 0x100000000);
   for (let step = 0; step < maxSteps && sample.length < SAMPLE; step++) {
-    cursor = index.scan(cursor, (m) => sample.push(m));
+    cursor = index.scanInto(cursor, sample);
   }
   if (sample.length === 0) return index.random()!;
   return sample[Math.floor(Math.random() * sample.length)];
