@@ -98,7 +98,7 @@ export function connect(): void {
       for (const l of otherListeners) l(msg);
     }
   };
-  sock.onclose = (ev) => {
+  sock.onclose = () => {
     if (ws !== sock) return;
     ws = undefined;
     currentDb = 0;

@@ -3,7 +3,7 @@
 import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { dbCmdRaw } from "../lib/conn.ts";
-import { rawOutput, renderReply } from "../lib/format.ts";
+import { renderReply } from "../lib/format.ts";
 import { splitLine } from "../lib/split_line.ts";
 
 interface Entry {
