@@ -11,6 +11,15 @@ const ULLONG_MAX = 18446744073709551615n;
 
 /** Parameters Reredis honours (the rest are stored and shown, with no effect). */
 const IMPLEMENTED = new Set([
+  // Read by scripting, pub/sub limits, DEBUG/CONFIG guards, lists, streams and HyperLogLog.
+  "busy-reply-threshold",
+  "client-output-buffer-limit",
+  "enable-debug-command",
+  "enable-protected-configs",
+  "list-max-listpack-size",
+  "stream-node-max-bytes",
+  "stream-node-max-entries",
+  "hll-sparse-max-bytes",
   "port",
   "bind",
   "http-port",
