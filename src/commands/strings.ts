@@ -4,6 +4,7 @@
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
 import { toKey } from "../util/bytes.ts";
+import { valueSlab } from "../util/slab.ts";
 import {
   configFlag,
   lookupRead,
@@ -82,7 +83,7 @@ function setGeneric(
     return;
   }
   const db = ctx.db;
-  db.set(key, valArg.slice(), (flags & KEEPTTL) !== 0);
+  db.set(key, valueSlab.copy(valArg), (flags & KEEPTTL) !== 0);
   ctx.changed(key, "set", "$");
   if (at !== undefined) {
     db.setExpire(key, Number(at));
@@ -115,7 +116,7 @@ function psetex(ctx: Ctx, args: Uint8Array[]): void {
 function getset(ctx: Ctx, args: Uint8Array[]): void {
   const key = toKey(args[1]);
   if (!getGeneric(ctx, key)) return;
-  ctx.db.set(key, args[2].slice());
+  ctx.db.set(key, valueSlab.copy(args[2]));
   ctx.changed(key, "set", "$");
   ctx.propagate(["SET", args[1], args[2]]);
 }
@@ -186,7 +187,7 @@ function msetGeneric(ctx: Ctx, args: Uint8Array[], nx: boolean): void {
   }
   for (let j = 1; j < args.length; j += 2) {
     const key = toKey(args[j]);
-    db.set(key, args[j + 1].slice());
+    db.set(key, valueSlab.copy(args[j + 1]));
     ctx.changed(key, "set", "$");
   }
   if (nx) ctx.reply.int(1);

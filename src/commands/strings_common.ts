@@ -3,6 +3,7 @@
 
 import type { Ctx } from "../server/client.ts";
 import { stringBytes, type Value } from "../store/types.ts";
+import { valueSlab } from "../util/slab.ts";
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
 export const NOT_INT = "ERR value is not an integer or out of range";
@@ -43,11 +44,9 @@ export function checkStringLength(ctx: Ctx, size: number, append: number): boole
   return true;
 }
 
-/** ASCII text (numbers we computed) → bytes. */
+/** ASCII text (numbers we computed) → bytes to store (carved from the value slab). */
 export function ascii(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+  return valueSlab.latin1(s);
 }
 
 /** A boolean config that may not be registered yet (e.g. lazyfree-*): false when unknown. */

@@ -4,6 +4,7 @@
 import type { CommandDef } from "./table.ts";
 import type { Ctx } from "../server/client.ts";
 import { toKey } from "../util/bytes.ts";
+import { valueSlab } from "../util/slab.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import { MutableString, stringBytes, type Value } from "../store/types.ts";
 import { computeLcs, lcsTableBytes } from "../util/lcs.ts";
@@ -33,7 +34,7 @@ function append(ctx: Ctx, args: Uint8Array[]): void {
   const v = ctx.db.get(key);
   if (v === undefined) {
     // A new key stores the argument as SET would (so it may report int / embstr).
-    ctx.db.set(key, add.slice());
+    ctx.db.set(key, valueSlab.copy(add));
     ctx.changed(key, "append", "$");
     return ctx.reply.int(add.length);
   }

@@ -68,7 +68,9 @@ function listenNode(hostname: string, port: number, onConn: OnConnection): Promi
       },
     };
     const h = onConn(conn);
-    sock.on("data", (b: Uint8Array) => h.data(b));
+    // A plain Uint8Array view of the Buffer: the parser's indexOf/subarray then run as V8
+    // builtins instead of node:buffer's JavaScript versions (which also build a Buffer per view).
+    sock.on("data", (b: Uint8Array) => h.data(new Uint8Array(b.buffer, b.byteOffset, b.length)));
     sock.on("drain", () => h.drain());
     sock.on("close", () => {
       open.delete(sock);

@@ -117,17 +117,35 @@ export class RequestParser {
       return null;
     }
     const args: Uint8Array[] = new Array(count);
+    const end = buf.length;
     for (let i = 0; i < count; i++) {
-      if (p >= buf.length) return this.#wait(p);
+      if (p >= end) return this.#wait(p);
       if (buf[p] !== 36) {
         throw new ProtocolError(
           `Protocol error: expected '$', got '${String.fromCharCode(buf[p])}'`,
         );
       }
-      const e = this.#findLine(p + 1, "bulk count string");
-      if (e < 0) return undefined;
-      const len = parseLen(buf, p + 1, e);
-      if (len === undefined || len < 0 || len > this.limits.maxBulkLen) {
+      // Fast path: `$<digits>\r\n` read in one pass (no leading zero, at most 15 digits). Anything
+      // else takes the general path below, which owns every error and wait decision.
+      let e = p + 1;
+      let len = 0;
+      let c = e < end ? buf[e] : 0;
+      if (c >= 49 && c <= 57) {
+        do {
+          len = len * 10 + c - 48;
+          c = ++e < end ? buf[e] : 0;
+        } while (c >= 48 && c <= 57 && e - p <= 15);
+      }
+      if (c !== 13 || e + 1 >= end || e === p + 1) {
+        e = this.#findLine(p + 1, "bulk count string");
+        if (e < 0) return undefined;
+        const parsed = parseLen(buf, p + 1, e);
+        if (parsed === undefined || parsed < 0) {
+          throw new ProtocolError("Protocol error: invalid bulk length");
+        }
+        len = parsed;
+      }
+      if (len > this.limits.maxBulkLen) {
         throw new ProtocolError("Protocol error: invalid bulk length");
       }
       if (len > 16384 && this.limits.authRequired) {

@@ -3,6 +3,7 @@
 
 import type { RespValue } from "./decoder.ts";
 import { formatDouble } from "../util/numbers.ts";
+import { scratchSlab } from "../util/slab.ts";
 
 const CRLF = [13, 10];
 const enc = new TextEncoder();
@@ -35,11 +36,21 @@ export class ReplyWriter {
     this.buf = next;
   }
 
-  /** Takes the pending bytes and resets the buffer (shrinking it if a big reply grew it). */
+  /**
+   * Takes the pending bytes and resets the buffer. Small replies are copied out (the buffer is
+   * reused); past 64 KB the buffer itself is handed over and a fresh small one started, so a big
+   * reply is never copied a second time and a grown buffer does not stay allocated.
+   */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.len);
+    const len = this.len;
     this.len = 0;
-    if (this.buf.length > 1024 * 1024) this.buf = new Uint8Array(16 * 1024);
+    if (len < 64 * 1024) {
+      const out = scratchSlab.copy(this.buf.subarray(0, len));
+      if (this.buf.length > 1024 * 1024) this.buf = new Uint8Array(16 * 1024);
+      return out;
+    }
+    const out = this.buf.subarray(0, len);
+    this.buf = new Uint8Array(16 * 1024);
     return out;
   }
 

@@ -7,6 +7,7 @@ import type { Conn } from "../net/socket.ts";
 import type { Db } from "../store/db.ts";
 import type { Server } from "./server.ts";
 import { type Arg, toArgv } from "./write_path.ts";
+import { scratchSlab } from "../util/slab.ts";
 import type { Command } from "../commands/table.ts";
 
 /** Output buffer size past which reading from the client pauses until the socket drains. */
@@ -129,22 +130,28 @@ export class Client {
       if (!this.server.execute(this, this.deferred)) return;
       this.deferred = undefined;
     }
-    while (!this.blocked && !this.closeAfterReply) {
-      let args: Uint8Array[] | null;
-      try {
-        args = this.parser.next();
-      } catch (e) {
-        if (!(e instanceof ProtocolError)) throw e;
-        this.reply.error("ERR " + e.message);
-        this.server.log.verbose(`Protocol error (${e.message}) from client: ${this.describe()}`);
-        this.closeAfterReply = true;
-        break;
+    const server = this.server;
+    server.clockChain = 0; // commands in this loop time each other (see Server.call)
+    try {
+      while (!this.blocked && !this.closeAfterReply) {
+        let args: Uint8Array[] | null;
+        try {
+          args = this.parser.next();
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) throw e;
+          this.reply.error("ERR " + e.message);
+          server.log.verbose(`Protocol error (${e.message}) from client: ${this.describe()}`);
+          this.closeAfterReply = true;
+          break;
+        }
+        if (args === null) break;
+        if (!server.execute(this, args)) {
+          this.deferred = Client.own(args);
+          break;
+        }
       }
-      if (args === null) break;
-      if (!this.server.execute(this, args)) {
-        this.deferred = Client.own(args);
-        break;
-      }
+    } finally {
+      server.clockChain = undefined;
     }
     this.flush();
   }
@@ -154,24 +161,40 @@ export class Client {
 
   /** Sends pending replies in one write; pauses reading when the peer is not keeping up. */
   flush(): void {
-    if (this.reply.len > 0) {
-      if (!this.conn || this.closed) this.reply.len = 0;
-      else {
-        this.server.stats.netOutputBytes += this.reply.len;
-        const bytes = this.reply.take();
-        const gate = this.server.durability;
-        const epoch = gate ? gate.requiredEpoch() : 0;
-        if (epoch > 0 || this.heldOutput.length > 0) {
-          this.heldOutput.push({ epoch, bytes });
-          gate?.wait(this);
-        } else this.#send(bytes);
-      }
-    }
+    if (this.reply.len > 0) this.#flushReply();
     if (this.closeAfterReply && !this.closed && this.heldOutput.length === 0) {
       this.closed = true;
       this.conn?.end();
       this.server.removeClient(this);
     }
+  }
+
+  /**
+   * Sends bytes the caller will not change (a pub/sub frame shared by every subscriber) after
+   * the pending replies, without copying them into the reply buffer: a big message goes to the
+   * socket as it is. Dropped while replies are off, as Redis drops pushes then.
+   */
+  sendShared(bytes: Uint8Array): void {
+    if (!this.conn || this.closed || !this.reply.enabled) return;
+    if (this.reply.len > 0) this.#flushReply();
+    this.server.stats.netOutputBytes += bytes.length;
+    if (this.heldOutput.length > 0) this.heldOutput.push({ epoch: 0, bytes });
+    else this.#send(bytes);
+  }
+
+  #flushReply(): void {
+    if (!this.conn || this.closed) {
+      this.reply.len = 0;
+      return;
+    }
+    this.server.stats.netOutputBytes += this.reply.len;
+    const bytes = this.reply.take();
+    const gate = this.server.durability;
+    const epoch = gate ? gate.requiredEpoch() : 0;
+    if (epoch > 0 || this.heldOutput.length > 0) {
+      this.heldOutput.push({ epoch, bytes });
+      gate?.wait(this);
+    } else this.#send(bytes);
   }
 
   /** Sends held replies whose epoch is durable now (in order), then any close that waited. */
@@ -203,7 +226,7 @@ export class Client {
 
   /** Copies queued args: parser views are only valid until the next read. */
   static own(args: Uint8Array[]): Uint8Array[] {
-    return args.map((a) => a.slice());
+    return args.map((a) => scratchSlab.copy(a));
   }
 
   /** One CLIENT LIST line, field for field as Redis 7.0. */

@@ -8,6 +8,12 @@ import { parseMemory } from "../config.ts";
 import { fromKey, toKey, utf8 } from "../util/bytes.ts";
 import { globMatch } from "../util/glob.ts";
 
+/**
+ * Frames this big skip the subscribers' reply buffers: one socket write of the shared frame per
+ * subscriber instead of a copy into each buffer and another out of it.
+ */
+const SHARED_FRAME = 16 * 1024;
+
 /** The three kinds of subscription; each has its own reply names and client set. */
 export interface Kind {
   subscribe: string;
@@ -143,8 +149,12 @@ export class PubSub {
     for (const c of clients) {
       n++;
       if (this.#doomed.has(c) || c.closed) continue;
-      c.reply.raw(c.reply.proto === 3 ? f.resp3() : f.resp2());
-      this.#toFlush.add(c);
+      const bytes = c.reply.proto === 3 ? f.resp3() : f.resp2();
+      if (bytes.length >= SHARED_FRAME && c.conn) c.sendShared(bytes);
+      else {
+        c.reply.raw(bytes);
+        this.#toFlush.add(c);
+      }
       this.#checkLimits(c);
     }
     return n;

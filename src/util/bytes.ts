@@ -3,14 +3,24 @@
 
 const enc = new TextEncoder();
 
-/** Bytes → binary string (char code = byte). */
+/**
+ * `String.fromCharCode(b[0], …, b[n-1])` for each n up to 24, written out: a call with n plain
+ * arguments is ~40% faster than `fromCharCode.apply(null, b)`, and most keys are this short.
+ */
+const SHORT_KEY = 24;
+const fromBytes: ((b: Uint8Array) => string)[] = [];
+for (let n = 0; n <= SHORT_KEY; n++) {
+  const args = Array.from({ length: n }, (_, i) => `b[${i}]`).join(",");
+  fromBytes.push(new Function("b", `return String.fromCharCode(${args});`) as typeof toKey);
+}
+
+/**
+ * Bytes → binary string (char code = byte). Always one flat string: building it char by char
+ * would make keys of 13+ bytes cons-string chains (slower to hash and compare, bigger in memory).
+ */
 export function toKey(b: Uint8Array): string {
   const n = b.length;
-  if (n < 16) {
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]);
-    return s;
-  }
+  if (n <= SHORT_KEY) return fromBytes[n](b);
   if (n <= 8192) return String.fromCharCode.apply(null, b as unknown as number[]);
   let s = "";
   for (let i = 0; i < n; i += 8192) {
