@@ -244,7 +244,8 @@ export class Config {
   }
 
   def(name: string): ParamDef | undefined {
-    return this.defs.get(name.toLowerCase());
+    // Internal callers pass lower-case names: skip the toLowerCase copy (hot: num()/str()).
+    return this.defs.get(name) ?? this.defs.get(name.toLowerCase());
   }
 
   get(name: string): ParamValue {

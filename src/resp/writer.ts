@@ -81,7 +81,10 @@ export class ReplyWriter {
       n = -n;
     }
     if (n < 10) buf[o++] = 48 + n;
-    else if (Number.isSafeInteger(n)) {
+    else if (n < 100 && (n | 0) === n) {
+      buf[o++] = 48 + ((n / 10) | 0);
+      buf[o++] = 48 + (n % 10);
+    } else if (Number.isSafeInteger(n)) {
       let digits = 0;
       for (let t = n; t > 0; t = Math.floor(t / 10)) digits++;
       let p = o + digits;
@@ -148,12 +151,20 @@ export class ReplyWriter {
 
   bulk(b: Uint8Array): void {
     if (!this.enabled) return;
-    this.#header(36, b.length);
-    this.#ensure(b.length + 2);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-    this.buf[this.len++] = 13;
-    this.buf[this.len++] = 10;
+    const n = b.length;
+    this.#header(36, n);
+    this.#ensure(n + 2);
+    const buf = this.buf;
+    let o = this.len;
+    // A loop beats the set() call for the short values most replies carry.
+    if (n <= 16) { for (let i = 0; i < n; i++) buf[o++] = b[i]; }
+    else {
+      buf.set(b, o);
+      o += n;
+    }
+    buf[o++] = 13;
+    buf[o++] = 10;
+    this.len = o;
   }
 
   /** A bulk string from a JS string (UTF-8 encoded). */

@@ -9,7 +9,7 @@ import { fromKey, toKey, utf8 } from "../util/bytes.ts";
 import { globMatch } from "../util/glob.ts";
 
 /**
- * Frames this big skip the subscribers' reply buffers: one socket write of the shared frame per
+ * Messages this big skip the subscribers' reply buffers: one socket write of a shared frame per
  * subscriber instead of a copy into each buffer and another out of it.
  */
 const SHARED_FRAME = 16 * 1024;
@@ -68,12 +68,15 @@ export class PubSub {
   readonly #softSince = new Map<Client, number>();
   /** Subscribers past their limit: no more deliveries, closed right after this delivery round. */
   readonly #doomed = new Set<Client>();
-  #limitText = "";
   #limit = { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 };
 
   constructor(readonly server: Server) {
     server.clientCloseHooks.push((c) => this.unsubscribeAll(c, false));
     server.clientResetHooks.push((c) => this.unsubscribeAll(c, false));
+    // Parsed when set, not per delivery (checked for every subscriber of every message).
+    if (server.config.def("client-output-buffer-limit")) {
+      server.config.watch("client-output-buffer-limit", (v) => this.#setLimits(String(v)));
+    }
   }
 
   /** Adds one subscription; false when the client already had it. */
@@ -124,11 +127,11 @@ export class PubSub {
     let receivers = 0;
     const ch = toKey(channel);
     const subs = this.channels.get(ch);
-    if (subs) receivers += this.#deliver(subs, frame("message", null, channel, message));
+    if (subs) receivers += this.#deliver(subs, MESSAGE, null, channel, message);
     if (this.patterns.size > 0) {
       for (const [pat, clients] of this.patterns) {
         if (!globMatch(pat, ch)) continue;
-        receivers += this.#deliver(clients, frame("pmessage", fromKey(pat), channel, message));
+        receivers += this.#deliver(clients, PMESSAGE, fromKey(pat), channel, message);
       }
     }
     this.#afterDelivery();
@@ -139,20 +142,40 @@ export class PubSub {
   spublish(channel: Uint8Array, message: Uint8Array): number {
     const subs = this.shardChannels.get(toKey(channel));
     if (!subs) return 0;
-    const n = this.#deliver(subs, frame("smessage", null, channel, message));
+    const n = this.#deliver(subs, SMESSAGE, null, channel, message);
     this.#afterDelivery();
     return n;
   }
 
-  #deliver(clients: Set<Client>, f: Frame): number {
+  /**
+   * Small messages are written straight into each subscriber's reply buffer (flushed together
+   * after the current work). A big one is encoded once per protocol and that one frame is handed
+   * to every subscriber's socket, copied by nobody.
+   */
+  #deliver(
+    clients: Set<Client>,
+    kind: Uint8Array,
+    pattern: Uint8Array | null,
+    channel: Uint8Array,
+    message: Uint8Array,
+  ): number {
     let n = 0;
+    const shared = message.length >= SHARED_FRAME;
+    let frames: (Uint8Array | undefined)[] | undefined;
     for (const c of clients) {
       n++;
       if (this.#doomed.has(c) || c.closed) continue;
-      const bytes = c.reply.proto === 3 ? f.resp3() : f.resp2();
-      if (bytes.length >= SHARED_FRAME && c.conn) c.sendShared(bytes);
-      else {
-        c.reply.raw(bytes);
+      const r = c.reply;
+      if (shared && c.conn) {
+        frames ??= [];
+        const f = frames[r.proto] ??= encodeFrame(r.proto, kind, pattern, channel, message);
+        c.sendShared(f);
+      } else {
+        r.push(pattern ? 4 : 3);
+        r.bulk(kind);
+        if (pattern) r.bulk(pattern);
+        r.bulk(channel);
+        r.bulk(message);
         this.#toFlush.add(c);
       }
       this.#checkLimits(c);
@@ -190,7 +213,7 @@ export class PubSub {
   /** client-output-buffer-limit pubsub: hard limit at once, soft limit after N seconds over it. */
   #checkLimits(c: Client): void {
     if (!c.conn) return;
-    const lim = this.#limits();
+    const lim = this.#limit;
     let pending = c.conn.pendingBytes + c.reply.len;
     for (const h of (c as { heldOutput?: { bytes: Uint8Array }[] }).heldOutput ?? []) {
       pending += h.bytes.length;
@@ -201,7 +224,7 @@ export class PubSub {
       const now = Date.now();
       if (since === undefined) this.#softSince.set(c, now);
       else if (now - since >= lim.softSeconds * 1000) over = true;
-    } else if (!over) this.#softSince.delete(c);
+    } else if (!over && this.#softSince.size > 0) this.#softSince.delete(c);
     if (over && !this.#doomed.has(c)) {
       this.server.log.warning(
         `Client ${c.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,
@@ -215,22 +238,16 @@ export class PubSub {
     }
   }
 
-  #limits(): { hard: number; soft: number; softSeconds: number } {
-    const cfg = this.server.config;
-    const text = cfg.def("client-output-buffer-limit") ? cfg.str("client-output-buffer-limit") : "";
-    if (text !== this.#limitText) {
-      this.#limitText = text;
-      const w = text.split(/\s+/);
-      const i = w.indexOf("pubsub");
-      if (i >= 0 && i + 3 < w.length) {
-        this.#limit = {
-          hard: parseMemory(w[i + 1]) ?? 0,
-          soft: parseMemory(w[i + 2]) ?? 0,
-          softSeconds: Number(w[i + 3]) || 0,
-        };
-      }
+  #setLimits(text: string): void {
+    const w = text.split(/\s+/);
+    const i = w.indexOf("pubsub");
+    if (i >= 0 && i + 3 < w.length) {
+      this.#limit = {
+        hard: parseMemory(w[i + 1]) ?? 0,
+        soft: parseMemory(w[i + 2]) ?? 0,
+        softSeconds: Number(w[i + 3]) || 0,
+      };
     }
-    return this.#limit;
   }
 }
 
@@ -252,45 +269,39 @@ export function subscriptionReply(c: Client, kind: string, name: string | null, 
   r.int(count);
 }
 
-/** One message encoded once per protocol and copied into every subscriber's buffer. */
-interface Frame {
-  resp2(): Uint8Array;
-  resp3(): Uint8Array;
-}
+const MESSAGE = utf8("message");
+const PMESSAGE = utf8("pmessage");
+const SMESSAGE = utf8("smessage");
 
-function frame(
-  kind: string,
+/** A message push as one buffer: `*n` (RESP2) or `>n` (RESP3), then the bulk strings. */
+function encodeFrame(
+  proto: 2 | 3,
+  kind: Uint8Array,
   pattern: Uint8Array | null,
   channel: Uint8Array,
   message: Uint8Array,
-): Frame {
-  let r2: Uint8Array | undefined;
-  let r3: Uint8Array | undefined;
-  const encode = (type: string) => {
-    const parts = pattern
-      ? [utf8(kind), pattern, channel, message]
-      : [utf8(kind), channel, message];
-    const heads = parts.map((p) => utf8(`$${p.length}\r\n`));
-    const head = utf8(`${type}${parts.length}\r\n`);
-    let n = head.length;
-    for (let i = 0; i < parts.length; i++) n += heads[i].length + parts[i].length + 2;
-    const out = new Uint8Array(n);
-    out.set(head);
-    let o = head.length;
-    for (let i = 0; i < parts.length; i++) {
-      out.set(heads[i], o);
-      o += heads[i].length;
-      out.set(parts[i], o);
-      o += parts[i].length;
-      out[o++] = 13;
-      out[o++] = 10;
-    }
-    return out;
+): Uint8Array {
+  const parts = pattern ? [kind, pattern, channel, message] : [kind, channel, message];
+  let size = 4;
+  for (const p of parts) size += String(p.length).length + p.length + 5;
+  const out = new Uint8Array(size);
+  let o = 0;
+  const line = (type: number, n: number) => {
+    out[o++] = type;
+    const digits = String(n);
+    for (let i = 0; i < digits.length; i++) out[o++] = digits.charCodeAt(i);
+    out[o++] = 13;
+    out[o++] = 10;
   };
-  return {
-    resp2: () => r2 ??= encode("*"),
-    resp3: () => r3 ??= encode(">"),
-  };
+  line(proto === 3 ? 62 : 42, parts.length);
+  for (const p of parts) {
+    line(36, p.length);
+    out.set(p, o);
+    o += p.length;
+    out[o++] = 13;
+    out[o++] = 10;
+  }
+  return out;
 }
 
 const registries = new WeakMap<Server, PubSub>();
