@@ -1,8 +1,10 @@
-// ScanIndex (src/store/scan_index.ts): Redis's dictScan guarantee across growth, shrinking and
-// incremental rehashing, Redis's cursor sequence, random picks and entry reuse.
+// ScanIndex (src/store/scan_index.ts) and the keyspace Dict built on it: Redis's dictScan
+// guarantee across growth, shrinking and incremental rehashing, Redis's cursor sequence, random
+// picks, entry reuse, and Map-equivalent lookups.
 
 import assert from "node:assert/strict";
 import { ScanIndex } from "../src/store/scan_index.ts";
+import { Dict } from "../src/store/dict.ts";
 
 /** A deterministic PRNG so failures reproduce. */
 function rng(seed: number): () => number {
@@ -156,4 +158,33 @@ Deno.test("scan(cursor, emit) lets the callback change the index", () => {
   } while (cursor !== 0);
   assert.equal(new Set(seen).size, 100);
   assert.equal(idx.size, 0);
+});
+
+Deno.test("Dict (the keyspace) agrees with a Map through growth, shrinking and reuse", () => {
+  const rand = rng(7);
+  const d = new Dict<number>();
+  const m = new Map<string, number>();
+  for (let round = 0; round < 60000; round++) {
+    // Grow to ~8000 keys, then shrink, then grow again: resizes both ways, entries reused.
+    const span = round < 20000 ? 8000 : round < 40000 ? 500 : 8000;
+    const k = round % 997 === 0 ? "" : `k${Math.floor(rand() * span)}`;
+    const op = rand();
+    if (op < 0.5) {
+      assert.equal(d.set(k, round), !m.has(k));
+      m.set(k, round);
+    } else if (op < 0.8) {
+      assert.equal(d.delete(k), m.delete(k));
+    } else {
+      assert.equal(d.get(k), m.get(k));
+      assert.equal(d.has(k), m.has(k));
+    }
+    if (round % 5000 === 0) d.rehashFor(1);
+  }
+  assert.equal(d.size, m.size);
+  assert.deepEqual(new Set(d.keys()), new Set(m.keys()));
+  for (const [k, v] of m) assert.equal(d.get(k), v);
+  d.clear();
+  assert.equal(d.size, 0);
+  assert.equal(d.get("k1"), undefined);
+  assert.deepEqual([...d.keys()], []);
 });

@@ -393,7 +393,7 @@ export class Server {
   cron(): void {
     if (this.busyReply !== undefined) return; // a suspended script: time stands still for its keys
     if (this.activeExpireEnabled) activeExpireCycle(this);
-    for (const db of this.dbs) db.index.rehashFor(1);
+    for (const db of this.dbs) db.rehashFor(1);
     this.stats.sampleOps();
     this.stats.sampleMemory();
     const idle = this.config.num("timeout");

@@ -2,6 +2,7 @@
 // Like Redis's db.c, this is the only place keys are added or removed.
 
 import { ScanIndex } from "./scan_index.ts";
+import { Dict } from "./dict.ts";
 import type { Value } from "./types.ts";
 
 /** Called when a key is found expired (lazily or by the active cycle): the write path deletes it. */
@@ -12,7 +13,7 @@ export interface ExpiryHooks {
 }
 
 export class Db {
-  dict = new Map<string, Value>();
+  dict = new Dict<Value>();
   expires = new Map<string, number>();
   index = new ScanIndex();
   /** Last access time per key (ms), for OBJECT IDLETIME. Only kept for keys touched since start. */
@@ -56,9 +57,7 @@ export class Db {
 
   /** Adds or overwrites a value; keeps the TTL unless `keepTtl` is false. */
   set(key: string, value: Value, keepTtl = false): void {
-    const had = this.dict.has(key);
-    this.dict.set(key, value);
-    if (!had) this.index.add(key);
+    if (this.dict.set(key, value)) this.index.add(key);
     else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     if (this.trackAccess) this.access.set(key, Date.now());
   }
@@ -87,6 +86,12 @@ export class Db {
 
   persist(key: string): boolean {
     return this.expires.delete(key);
+  }
+
+  /** Moves hash-table buckets after a resize for up to `ms` (Redis's incremental rehashing). */
+  rehashFor(ms: number): void {
+    this.dict.rehashFor(ms);
+    this.index.rehashFor(ms);
   }
 
   /** Drops everything at once; callers with big dbs use `Server.flushDb` which frees in slices. */

@@ -46,9 +46,15 @@ const MIN_SIZE = 4;
 /** Entry arrays up to this capacity are compacted when mostly free (bounded, sub-ms work). */
 const COMPACT_MAX = 1 << 16;
 
-export class ScanIndex {
-  /** Entry id → key; "" for free ids (slot 0 is never used: 0 means "no entry"). */
-  #keys: string[] = [""];
+/**
+ * The index. With `values` (the keyspace's dict, see dict.ts) each entry also holds a value and
+ * the index answers lookups itself; without, it only tracks which keys exist.
+ */
+export class ScanIndex<V = never> {
+  /** Entry id → key; undefined for free ids (slot 0 is never used: 0 means "no entry"). */
+  #keys: (string | undefined)[] = [undefined];
+  /** Entry id → value, when constructed with values (else null). */
+  #vals: (V | undefined)[] | null;
   /** Entry id → bit-reversed hash (its position in a table of 2^n buckets is the top n bits). */
   #hashes: Int32Array = new Int32Array(MIN_SIZE + 1);
   /** Entry id → next id in its bucket chain, or in the free list. */
@@ -59,9 +65,17 @@ export class ScanIndex {
   #rehashIdx = 0;
   size = 0;
 
+  constructor(values = false) {
+    this.#vals = values ? [undefined] : null;
+  }
+
   add(key: string): void {
+    this.#insert(key, rev32(hash(key)) | 0);
+  }
+
+  /** Adds an entry known to be absent, under its reversed hash; returns its id. */
+  #insert(key: string, rh: number): number {
     if (this.#t1) this.#rehashStep(1);
-    const rh = rev32(hash(key)) | 0;
     const e = this.#alloc();
     this.#keys[e] = key;
     this.#hashes[e] = rh;
@@ -71,6 +85,53 @@ export class ScanIndex {
     t[i] = e;
     this.size++;
     if (!this.#t1 && this.size > this.#t0.length) this.#startResize(this.#t0.length * 2);
+    return e;
+  }
+
+  /** The entry id of `key` (0 when absent). */
+  #find(key: string, rh: number): number {
+    const hashes = this.#hashes;
+    const keys = this.#keys;
+    const next = this.#next;
+    let t = this.#t0;
+    for (let e = t[rh >>> shiftOf(t.length)]; e !== 0; e = next[e]) {
+      if (hashes[e] === rh && keys[e] === key) return e;
+    }
+    if (this.#t1 === null) return 0;
+    t = this.#t1;
+    for (let e = t[rh >>> shiftOf(t.length)]; e !== 0; e = next[e]) {
+      if (hashes[e] === rh && keys[e] === key) return e;
+    }
+    return 0;
+  }
+
+  /** The value of `key` (index with values only). */
+  get(key: string): V | undefined {
+    const e = this.#find(key, rev32(hash(key)) | 0);
+    return e === 0 ? undefined : this.#vals![e];
+  }
+
+  has(key: string): boolean {
+    return this.#find(key, rev32(hash(key)) | 0) !== 0;
+  }
+
+  /** Sets the value of `key`, adding it when absent; true when it was added (with values only). */
+  put(key: string, value: V): boolean {
+    const rh = rev32(hash(key)) | 0;
+    let e = this.#find(key, rh);
+    const added = e === 0;
+    if (added) e = this.#insert(key, rh);
+    this.#vals![e] = value;
+    return added;
+  }
+
+  /** Every key, in entry order (which keys added or removed meanwhile are seen is unspecified). */
+  *allKeys(): IterableIterator<string> {
+    const keys = this.#keys;
+    for (let e = 1; e < keys.length; e++) {
+      const k = keys[e];
+      if (k !== undefined) yield k;
+    }
   }
 
   remove(key: string): boolean {
@@ -94,7 +155,8 @@ export class ScanIndex {
   }
 
   clear(): void {
-    this.#keys = [""];
+    this.#keys = [undefined];
+    if (this.#vals) this.#vals = [undefined];
     this.#hashes = new Int32Array(MIN_SIZE + 1);
     this.#next = new Int32Array(MIN_SIZE + 1);
     this.#freeHead = 0;
@@ -112,6 +174,7 @@ export class ScanIndex {
       return f;
     }
     const e = this.#keys.length;
+    this.#vals?.push(undefined);
     if (e >= this.#next.length) {
       const cap = this.#next.length * 2;
       const h = new Int32Array(cap);
@@ -121,7 +184,7 @@ export class ScanIndex {
       n.set(this.#next);
       this.#next = n;
     }
-    this.#keys.push("");
+    this.#keys.push(undefined);
     return e;
   }
 
@@ -135,7 +198,8 @@ export class ScanIndex {
       if (hashes[e] !== rh || keys[e] !== key) continue;
       if (prev === 0) t[i] = next[e];
       else next[prev] = next[e];
-      keys[e] = "";
+      keys[e] = undefined;
+      if (this.#vals) this.#vals[e] = undefined;
       next[e] = this.#freeHead;
       this.#freeHead = e;
       return true;
@@ -147,7 +211,8 @@ export class ScanIndex {
   #compact(): void {
     let cap = MIN_SIZE + 1;
     while (cap < this.size * 2 + 1) cap *= 2;
-    const keys: string[] = [""];
+    const keys: (string | undefined)[] = [undefined];
+    const vals = this.#vals ? [undefined] as (V | undefined)[] : null;
     const hashes = new Int32Array(cap);
     const next = new Int32Array(cap);
     const t = this.#t0;
@@ -156,6 +221,7 @@ export class ScanIndex {
       for (let e = t[i]; e !== 0; e = this.#next[e]) {
         const id = keys.length;
         keys.push(this.#keys[e]);
+        vals?.push(this.#vals![e]);
         hashes[id] = this.#hashes[e];
         if (tail === 0) t[i] = id;
         else next[tail] = id;
@@ -163,6 +229,7 @@ export class ScanIndex {
       }
     }
     this.#keys = keys;
+    this.#vals = vals;
     this.#hashes = hashes;
     this.#next = next;
     this.#freeHead = 0;
@@ -218,7 +285,7 @@ export class ScanIndex {
   #visit(head: number, out: string[]): void {
     const keys = this.#keys;
     const next = this.#next;
-    for (let e = head; e !== 0; e = next[e]) out.push(keys[e]);
+    for (let e = head; e !== 0; e = next[e]) out.push(keys[e]!);
   }
 
   /**
@@ -268,7 +335,7 @@ export class ScanIndex {
       for (let e = head; e !== 0; e = next[e]) len++;
       let e = head;
       for (let k = Math.floor(Math.random() * len); k > 0; k--) e = next[e];
-      return this.#keys[e];
+      return this.#keys[e]!;
     }
   }
 }
