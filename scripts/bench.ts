@@ -120,10 +120,14 @@ async function prepareExtras(port: number): Promise<Deno.TcpConn[]> {
 async function send(port: number, commands: string[][]): Promise<void> {
   const c = await Deno.connect({ hostname: "127.0.0.1", port });
   const enc = new TextEncoder();
+  // Conn.write may write only part of a big buffer (full socket): loop until all of it is sent.
+  const writeAll = async (b: Uint8Array) => {
+    while (b.length) b = b.subarray(await c.write(b));
+  };
   for (let i = 0; i < commands.length; i += 1000) {
-    await c.write(enc.encode(commands.slice(i, i + 1000).map(resp).join("")));
+    await writeAll(enc.encode(commands.slice(i, i + 1000).map(resp).join("")));
   }
-  await c.write(enc.encode(resp(["PING", "bench:end"])));
+  await writeAll(enc.encode(resp(["PING", "bench:end"])));
   const buf = new Uint8Array(256 * 1024);
   let tail = "";
   for (;;) {
