@@ -188,3 +188,12 @@ Deno.test("Dict (the keyspace) agrees with a Map through growth, shrinking and r
   assert.equal(d.get("k1"), undefined);
   assert.deepEqual([...d.keys()], []);
 });
+
+Deno.test("ScanIndex.addIfAbsent adds once and keeps every key findable across growth", () => {
+  const idx = new ScanIndex();
+  for (let i = 0; i < 5000; i++) assert.equal(idx.addIfAbsent(`k${i}`), true);
+  for (let i = 0; i < 5000; i += 7) assert.equal(idx.addIfAbsent(`k${i}`), false);
+  assert.equal(idx.size, 5000);
+  for (let i = 0; i < 5000; i++) assert.ok(idx.has(`k${i}`));
+  assert.equal(idx.has("k5000"), false);
+});

@@ -115,6 +115,14 @@ export class ScanIndex<V = never> {
     return this.#find(key, rev32(hash(key)) | 0) !== 0;
   }
 
+  /** Adds `key` unless present (one hash computation); true when it was added. */
+  addIfAbsent(key: string): boolean {
+    const rh = rev32(hash(key)) | 0;
+    if (this.#find(key, rh) !== 0) return false;
+    this.#insert(key, rh);
+    return true;
+  }
+
   /** Sets the value of `key`, adding it when absent; true when it was added (with values only). */
   put(key: string, value: V): boolean {
     const rh = rev32(hash(key)) | 0;

@@ -14,6 +14,7 @@ import { crc32 } from "node:zlib";
 import { ReplyWriter } from "../resp/writer.ts";
 import type { Server } from "../server/server.ts";
 import type { Db } from "../store/db.ts";
+import { ScanIndex } from "../store/scan_index.ts";
 import type { Aof } from "./aof.ts";
 import { type Arg, captureKey } from "./rewrite_value.ts";
 import { syncDir } from "./manifest.ts";
@@ -24,21 +25,6 @@ const SLICE_MS = 2;
 const ENCODE_BATCH = 16;
 const STEPS_PER_CLOCK = 16;
 const WRITE_CHUNK = 1 << 20;
-
-/**
- * A JS Set rehashes all its entries at once when it grows: one Set of a million keys would stall
- * the loop for tens of ms at its last doubling. 256 Sets grow in steps 256 times smaller.
- */
-const SHARDS = 256;
-
-/** FNV-1a over the key's last 8 chars and its length: cheap, and spreads `key:123`-style names. */
-function shardOf(key: string): number {
-  let h = 0x811c9dc5 ^ key.length;
-  for (let i = Math.max(0, key.length - 8); i < key.length; i++) {
-    h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  }
-  return (h ^ (h >>> 16)) & (SHARDS - 1);
-}
 
 export class RewriteAborted extends Error {}
 
@@ -54,8 +40,12 @@ interface Capture {
 }
 
 export class AofRewrite {
-  /** Keys captured (or seen absent) per db, sharded: see SHARDS. */
-  #visited: Set<string>[][];
+  /**
+   * Keys captured (or seen absent) per db. Not JS Sets: a Set of thousands of keys reallocates its
+   * table in one piece when it grows, and at a million keys in all such growths triggered
+   * 75-110 ms collector pauses mid-slice; a ScanIndex grows in typed arrays, rehashing in steps.
+   */
+  #visited: ScanIndex[];
   /** Captured keys whose commands are not all encoded yet, oldest first (from #head). */
   #captures: Capture[] = [];
   #head = 0;
@@ -72,7 +62,7 @@ export class AofRewrite {
   readonly startedAt = Date.now();
 
   constructor(readonly server: Server, readonly aof: Aof) {
-    this.#visited = server.dbs.map(() => Array.from({ length: SHARDS }, () => new Set<string>()));
+    this.#visited = server.dbs.map(() => new ScanIndex());
   }
 
   /** Called before a write touches `key` in db `dbId` (and for every db when `dbId` is -1). */
@@ -91,9 +81,7 @@ export class AofRewrite {
   }
 
   #visit(db: Db, key: string): void {
-    const seen = this.#visited[db.id][shardOf(key)];
-    const before = seen.size;
-    if (seen.add(key).size === before) return; // one hash lookup instead of has() + add()
+    if (!this.#visited[db.id].addIfAbsent(key)) return;
     const v = db.dict.get(key);
     if (v === undefined) return;
     const at = db.expires.size === 0 ? undefined : db.expires.get(key);
