@@ -161,6 +161,18 @@ function metaFor(def: CommandDef): CommandMeta {
   } as CommandMeta;
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** FNV-1a of an ASCII name, lower-cased on the fly. */
+function nameHash(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
+  }
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
 /** The table: top-level commands by lower-case name; containers hold their subcommands. */
 export class CommandTable {
   readonly commands = new Map<string, Command>();
@@ -182,11 +194,49 @@ export class CommandTable {
       const cmd = build(d, metaFor(d), parent);
       parent.subcommands.set(cmd.name, cmd);
     }
+    this.#indexNames();
   }
 
   /** Looks up a command by its lower-case name. */
   get(name: string): Command | undefined {
     return this.commands.get(name);
+  }
+
+  /**
+   * Looks up a top-level command by its name as sent (any case), without making a string: the
+   * dispatcher's path for every request (a lower-cased string built per command, hashed again by
+   * the Map, cost ~0.3 µs, 7 % of replaying a log of SETs).
+   */
+  lookup(b: Uint8Array): Command | undefined {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    for (let i = nameHash(b) & mask;; i = (i + 1) & mask) {
+      const cmd = slots[i];
+      if (cmd === undefined) return undefined;
+      const name = this.#names[i];
+      if (name.length !== b.length) continue;
+      let j = 0;
+      while (j < b.length && name[j] === (b[j] >= 65 && b[j] <= 90 ? b[j] + 32 : b[j])) j++;
+      if (j === b.length) return cmd;
+    }
+  }
+
+  /** Open addressing over the top-level commands (load ≤ 1/4), by nameHash of their names. */
+  #slots: (Command | undefined)[] = [];
+  #names: Uint8Array[] = [];
+
+  #indexNames(): void {
+    let size = 8;
+    while (size < this.commands.size * 4) size *= 2;
+    this.#slots = new Array(size).fill(undefined);
+    this.#names = new Array(size).fill(EMPTY);
+    for (const [name, cmd] of this.commands) {
+      const b = new TextEncoder().encode(name);
+      let i = nameHash(b) & (size - 1);
+      while (this.#slots[i] !== undefined) i = (i + 1) & (size - 1);
+      this.#slots[i] = cmd;
+      this.#names[i] = b;
+    }
   }
 
   /** All commands and subcommands, for COMMAND LIST / INFO commandstats. */

@@ -134,7 +134,7 @@ export class Server {
    */
   execute(c: Client, args: Uint8Array[]): boolean {
     const reply = c.reply;
-    let cmd = this.table.get(lowerAscii(args[0]));
+    let cmd = this.table.lookup(args[0]);
     if (cmd === undefined) {
       this.rejectUnknown(c, args);
       return true;

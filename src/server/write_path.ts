@@ -83,6 +83,12 @@ export class WritePath {
   end(): void {
     if (--this.#depth > 0) return;
     if (this.#commands.length === 0 && this.#events.length === 0) return;
+    if (this.muted) { // replay: nobody is told, so no record is built
+      this.#commands.length = 0;
+      this.#events.length = 0;
+      this.#atomic = false;
+      return;
+    }
     const rec: ChangeRecord = {
       commands: this.#commands,
       events: this.#events,
@@ -92,7 +98,6 @@ export class WritePath {
     this.#commands = [];
     this.#events = [];
     this.#atomic = false;
-    if (this.muted) return;
     for (const l of this.#listeners) l(rec);
   }
 
