@@ -35,7 +35,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
-    transport: { type: "string", default: "node" },
+    transport: { type: "string", default: "deno" },
     n: { type: "string", short: "n" },
     repeat: { type: "string", short: "r" },
     tests: { type: "string", default: "set,get,incr,mset,lpush,lpop,sadd,hset,zadd" },

@@ -30,7 +30,7 @@ export async function startNode(config: Config, opts: NodeOptions = {}): Promise
   // Nothing may be written before the WAL has replayed and is logging: clients get -LOADING.
   if (config.bool("appendonly")) server.loading = true;
   const transport = opts.transport ??
-    (Deno.env.get("REREDIS_TRANSPORT") === "deno" ? "deno" : "node");
+    (Deno.env.get("REREDIS_TRANSPORT") === "node" ? "node" : "deno");
   await startRespServer(server, host, config.num("port"), transport);
   const httpPort = config.num("http-port");
   if (httpPort !== 0 || Deno.env.get("REREDIS_HTTP_EPHEMERAL")) {

@@ -8,7 +8,7 @@ export async function startRespServer(
   server: Server,
   hostname: string,
   port: number,
-  transport: Transport = "node",
+  transport: Transport = "deno",
 ): Promise<Listener> {
   const listener = await listen(transport, hostname, port, (conn) => {
     if (server.clients.size >= server.config.num("maxclients")) {

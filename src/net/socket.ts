@@ -1,6 +1,7 @@
-// The socket layer, kept small so the transport is a swap: node:net (default, faster under
-// pipelining here; see docs/performance.md) or Deno.listen. Both deliver reads as fresh byte
-// chunks and take ownership of the buffers given to write().
+// The socket layer, kept small so the transport is a swap: Deno.listen (default: as fast as
+// node:net under pipelining and 1.1-1.7x faster without, see docs/performance.md) or node:net
+// (REREDIS_TRANSPORT=node). Both deliver reads as byte chunks the caller may keep views of, and
+// take ownership of the buffers given to write().
 
 import * as net from "node:net";
 
@@ -153,8 +154,9 @@ async function serveDeno(c: Deno.TcpConn, onConn: OnConnection): Promise<void> {
     try {
       while (queue.length && !closed) {
         let b = queue.shift()!;
+        const len = b.length;
         while (b.length) b = b.subarray(await c.write(b));
-        pending -= b.byteLength;
+        pending -= len;
       }
       pending = 0;
       if (ending) close();
