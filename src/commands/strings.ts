@@ -96,6 +96,10 @@ function setGeneric(
 }
 
 function set(ctx: Ctx, args: Uint8Array[]): void {
+  if (args.length === 3) { // the common plain SET: no options object
+    setGeneric(ctx, args, 0, args[1], args[2], undefined, SET_REPLIES, "set");
+    return;
+  }
   const opts = parseStringOptions(ctx, args, 3, true);
   if (!opts) return;
   setGeneric(ctx, args, opts.flags, args[1], args[2], opts.expire, SET_REPLIES, "set");
