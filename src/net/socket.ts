@@ -1,5 +1,5 @@
 // The socket layer, kept small so the transport is a swap: Deno.listen (default: as fast as
-// node:net under pipelining and 1.1-1.7x faster without, see docs/performance.md) or node:net
+// node:net under pipelining and 1.1-1.8x faster without, see docs/performance.md) or node:net
 // (REREDIS_TRANSPORT=node). Both deliver reads as byte chunks the caller may keep views of, and
 // take ownership of the buffers given to write().
 

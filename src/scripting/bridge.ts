@@ -61,7 +61,7 @@ function callCommand(L: number, raiseIt: boolean): number {
     else return fail(L, "Lua redis lib command arguments must be strings or integers", raiseIt);
   }
   const server = eng.server;
-  let cmd = server.table.get(lowerAscii(args[0]));
+  let cmd = server.table.lookup(args[0]);
   if (cmd?.subcommands && n >= 2) cmd = cmd.subcommands.get(lowerAscii(args[1]));
   if (cmd === undefined) return fail(L, "Unknown Redis command called from script", raiseIt);
   if ((cmd.arity > 0 && cmd.arity !== n) || n < -cmd.arity) {
