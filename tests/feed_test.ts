@@ -350,8 +350,10 @@ Deno.test(
       [
         "--feed-queue-max-events",
         "200",
+        // 2 s, not 1: under CI load writing phase 2 alone took longer than 1 s, and the sluggish
+        // consumer was closed before it could read its lagged message.
         "--feed-slow-consumer-timeout",
-        "1",
+        "2",
         "--feed-value-max-bytes",
         "1mb",
       ],
@@ -390,7 +392,7 @@ Deno.test(
         assert.ok(new TextDecoder().decode(caughtUp).includes('"op":"lagged","dropped":'));
         // Phase 3: keep writing past the slow consumer's timeout: it must be closed (1008), while
         // the other one keeps receiving.
-        const until = Date.now() + 2500;
+        const until = Date.now() + 3500;
         while (Date.now() < until) {
           await redis.set("tick", "t");
           await new Promise((r) => setTimeout(r, 50));
