@@ -69,6 +69,16 @@ function freeBlock(n: number): number {
 const text = (r: unknown) => typeof r === "string" ? r : (r as { "=": string })["="];
 
 /** Slots a node owns according to its own CLUSTER NODES line. */
+/** Kills spawned nodes (some may have exited already) and waits for them to be gone. */
+async function killAll(procs: Deno.ChildProcess[]): Promise<void> {
+  for (const p of procs) {
+    try {
+      p.kill("SIGKILL");
+    } catch { /* gone */ }
+    await p.status;
+  }
+}
+
 async function mySlotCount(port: number): Promise<number> {
   const line = text(await call(port, "CLUSTER", "NODES")).split("\n").find((l) =>
     l.includes("myself")
@@ -247,12 +257,7 @@ Deno.test({
       for (const c of sides) c.close();
       assert.equal(diffs.length, 0, diffs.join("\n"));
     } finally {
-      for (const p of procs) {
-        try {
-          p.kill("SIGKILL");
-        } catch { /* gone */ }
-        await p.status;
-      }
+      await killAll(procs);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
@@ -336,12 +341,7 @@ Deno.test({
       await waitForState(p4, "ok", 20_000);
     } finally {
       client.disconnect();
-      for (const p of extraProcs) {
-        try {
-          p.kill("SIGKILL");
-        } catch { /* gone */ }
-        await p.status;
-      }
+      await killAll(extraProcs);
       await cluster.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
@@ -431,12 +431,7 @@ Deno.test({
       assert.equal(sizes.reduce((a, b) => Number(a) + Number(b), 0), 5000 + written);
     } finally {
       client?.disconnect();
-      for (const p of procs) {
-        try {
-          p.kill("SIGKILL");
-        } catch { /* gone */ }
-        await p.status;
-      }
+      await killAll(procs);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
@@ -491,10 +486,7 @@ Deno.test({
       for (const p of cluster.ports) await waitForState(p, "ok", 20_000);
       assert.doesNotMatch(await flagsOf(base), /fail/);
     } finally {
-      if (restarted) {
-        restarted.kill("SIGKILL");
-        await restarted.status;
-      }
+      if (restarted) await killAll([restarted]);
       await cluster.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
