@@ -5,53 +5,14 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { Config } from "../src/config.ts";
-import { Server } from "../src/server/server.ts";
-import { ALL_COMMANDS } from "../src/commands/index.ts";
 import { RedisHash } from "../src/store/hash.ts";
 import { cloneValue, deserializeValue, serializeValue } from "../src/store/dump.ts";
 import { startReredis } from "./helpers/server.ts";
+import { inProcess as harness } from "./helpers/in_process.ts";
 
-const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const latin1 = (b: Uint8Array): string => {
-  let s = "";
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
-  return s;
-};
-
-interface Harness {
-  server: Server;
-  run(...args: string[]): string;
-  /** Propagated commands and events since the last call, as readable strings. */
-  take(): { commands: string[]; events: string[] };
-  hash(key: string): RedisHash;
-}
-
-function inProcess(): Harness {
-  const server = new Server(new Config(), ALL_COMMANDS);
-  const c = server.internalClient();
-  let commands: string[] = [];
-  let events: string[] = [];
-  server.wp.subscribe((rec) => {
-    for (const cmd of rec.commands) commands.push(cmd.argv.map(latin1).join(" "));
-    for (const e of rec.events) events.push(`${e.event}:${e.cls}:${e.key}`);
-  });
-  return {
-    server,
-    run(...args) {
-      server.execute(c, args.map(bytesOf));
-      return latin1(c.reply.take());
-    },
-    take() {
-      const r = { commands, events };
-      commands = [];
-      events = [];
-      return r;
-    },
-    hash(key) {
-      return server.dbs[0].dict.get(key) as RedisHash;
-    },
-  };
+function inProcess() {
+  const h = harness();
+  return { ...h, hash: (key: string) => h.server.dbs[0].dict.get(key) as RedisHash };
 }
 
 const LIMITS = { maxEntries: 128, maxValue: 64 };

@@ -4,51 +4,17 @@
 
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { Config } from "../src/config.ts";
-import { Server } from "../src/server/server.ts";
-import { ALL_COMMANDS } from "../src/commands/index.ts";
 import { RespClient } from "../src/resp/client.ts";
 import { crc32 } from "node:zlib";
 import { startReredis } from "./helpers/server.ts";
 import { parseScanCursor } from "../src/commands/keys_scan.ts";
+import { bytesOf, inProcess as harness, latin1 } from "./helpers/in_process.ts";
 
-const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const latin1 = (b: Uint8Array): string => {
-  let s = "";
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
-  return s;
-};
-
-interface Harness {
-  server: Server;
-  run(...args: (string | Uint8Array)[]): string;
-  /** Propagated commands ("db: argv") and events ("db:event:class:key") since the last call. */
-  take(): { commands: string[]; events: string[] };
-}
-
-function inProcess(): Harness {
-  const server = new Server(new Config(), ALL_COMMANDS);
-  const c = server.internalClient();
-  let commands: string[] = [];
-  let events: string[] = [];
-  server.wp.subscribe((rec) => {
-    for (const cmd of rec.commands) commands.push(`${cmd.db}: ${cmd.argv.map(latin1).join(" ")}`);
-    for (const e of rec.events) events.push(`${e.db}:${e.event}:${e.cls}:${e.key}`);
+const inProcess = () =>
+  harness({
+    command: (c) => `${c.db}: ${c.argv.map(latin1).join(" ")}`,
+    event: (e) => `${e.db}:${e.event}:${e.cls}:${e.key}`,
   });
-  return {
-    server,
-    run(...args) {
-      server.execute(c, args.map((a) => typeof a === "string" ? bytesOf(a) : a));
-      return latin1(c.reply.take());
-    },
-    take() {
-      const r = { commands, events };
-      commands = [];
-      events = [];
-      return r;
-    },
-  };
-}
 
 /** The bytes of a raw bulk-string reply (`$<len>\r\n<bytes>\r\n`). */
 function bulkOf(raw: string): Uint8Array {

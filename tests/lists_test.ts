@@ -5,12 +5,10 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { Config } from "../src/config.ts";
-import { Server } from "../src/server/server.ts";
-import { ALL_COMMANDS } from "../src/commands/index.ts";
 import { ListValue, packLimits, setListMaxListpackSize } from "../src/store/list.ts";
 import { cloneValue, deserializeValue, serializeValue } from "../src/store/dump.ts";
 import { type RunningServer, startReredis } from "./helpers/server.ts";
+import { inProcess as harness } from "./helpers/in_process.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 let server: Promise<RunningServer> | undefined;
@@ -23,30 +21,7 @@ async function connect(): Promise<Redis> {
 }
 
 /** A server without sockets: commands in, raw replies, propagated commands and events out. */
-function inProcess() {
-  const server = new Server(new Config(), ALL_COMMANDS);
-  const c = server.internalClient();
-  const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
-  let commands: string[] = [];
-  let events: string[] = [];
-  server.wp.subscribe((rec) => {
-    for (const cmd of rec.commands) commands.push(cmd.argv.map(latin1).join(" "));
-    for (const e of rec.events) events.push(`${e.event}:${e.cls}:${e.key}`);
-  });
-  return {
-    server,
-    run(...args: string[]): string {
-      server.execute(c, args.map((a) => new TextEncoder().encode(a)));
-      return new TextDecoder().decode(c.reply.take());
-    },
-    take() {
-      const r = { commands, events };
-      commands = [];
-      events = [];
-      return r;
-    },
-  };
-}
+const inProcess = () => harness();
 
 // ---------------------------------------------------------------------------------------------
 // The deque

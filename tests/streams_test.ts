@@ -6,49 +6,17 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { Config } from "../src/config.ts";
-import { Server } from "../src/server/server.ts";
-import { ALL_COMMANDS } from "../src/commands/index.ts";
 import { RespClient } from "../src/resp/client.ts";
 import { Stream } from "../src/store/stream.ts";
 import { parseStreamId, StreamId } from "../src/store/stream_id.ts";
 import { cloneValue, deserializeValue, serializeValue } from "../src/store/dump.ts";
 import { redisServerAvailable, startRedis, startReredis } from "./helpers/server.ts";
+import { bytesOf, type Harness, inProcess as harness } from "./helpers/in_process.ts";
 
-const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wire = { sanitizeOps: false, sanitizeResources: false };
 
-interface Harness {
-  server: Server;
-  run(...args: string[]): string;
-  take(): { commands: string[]; events: string[] };
-}
-
-function inProcess(): Harness {
-  const server = new Server(new Config(), ALL_COMMANDS);
-  const c = server.internalClient();
-  let commands: string[] = [];
-  let events: string[] = [];
-  server.wp.subscribe((rec) => {
-    for (const cmd of rec.commands) commands.push(cmd.argv.map(latin1).join(" "));
-    for (const e of rec.events) events.push(`${e.event}:${e.key}`);
-  });
-  return {
-    server,
-    run(...args) {
-      server.execute(c, args.map(bytesOf));
-      return latin1(c.reply.take());
-    },
-    take() {
-      const r = { commands, events };
-      commands = [];
-      events = [];
-      return r;
-    },
-  };
-}
+const inProcess = () => harness({ event: (e) => `${e.event}:${e.key}` });
 
 /** Replays propagated commands into a fresh server as the WAL loader would. */
 function replay(commands: string[], config: [string, string][] = []): Harness {

@@ -4,20 +4,11 @@
 
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { Config } from "../src/config.ts";
-import { Server } from "../src/server/server.ts";
-import { ALL_COMMANDS } from "../src/commands/index.ts";
 import { RespClient } from "../src/resp/client.ts";
 import { MutableString } from "../src/store/types.ts";
 import { formatFixed17, incrByFloat, parseLongDouble } from "../src/util/long_double.ts";
 import { startReredis } from "./helpers/server.ts";
-
-const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const latin1 = (b: Uint8Array): string => {
-  let s = "";
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
-  return s;
-};
+import { bytesOf, inProcess as harness, latin1 } from "./helpers/in_process.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Long double arithmetic
@@ -147,36 +138,7 @@ Deno.test("formatFixed17 rounds an exact tie to the even digit, as glibc printf"
 // ---------------------------------------------------------------------------------------------
 // Keyspace events and propagated forms (in-process, through the one write path)
 
-interface Harness {
-  server: Server;
-  run(...args: string[]): string;
-  /** Propagated commands and events since the last call, as readable strings. */
-  take(): { commands: string[]; events: string[] };
-}
-
-function inProcess(): Harness {
-  const server = new Server(new Config(), ALL_COMMANDS);
-  const c = server.internalClient();
-  let commands: string[] = [];
-  let events: string[] = [];
-  server.wp.subscribe((rec) => {
-    for (const cmd of rec.commands) commands.push(cmd.argv.map(latin1).join(" "));
-    for (const e of rec.events) events.push(`${e.event}:${e.cls}:${e.key}`);
-  });
-  return {
-    server,
-    run(...args) {
-      server.execute(c, args.map(bytesOf));
-      return latin1(c.reply.take());
-    },
-    take() {
-      const r = { commands, events };
-      commands = [];
-      events = [];
-      return r;
-    },
-  };
-}
+const inProcess = () => harness();
 
 /** Replaces 13-digit absolute ms timestamps so propagated forms compare exactly. */
 const noTime = (s: string) => s.replace(/\b1\d{12}\b/g, "<ms>");
