@@ -5,13 +5,12 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { RespClient } from "../src/resp/client.ts";
-import { type RunningServer, startRedis, startReredis } from "./helpers/server.ts";
+import { sharedServer } from "./helpers/server.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 /** REREDIS_TEST_REDIS=1 runs the same expectations against redis-server. */
-const start = Deno.env.get("REREDIS_TEST_REDIS") === "1" ? startRedis : startReredis;
-let server: Promise<RunningServer> | undefined;
-const port = async () => (await (server ??= start())).port;
+const shared = sharedServer();
+const port = shared.port;
 
 /** ioredis without its INFO ready check, on a fresh db-0 connection. */
 async function connect(): Promise<Redis> {
@@ -276,5 +275,5 @@ Deno.test("a timeout past 2^31 ms (about 25 days) still blocks", opts, async () 
 });
 
 Deno.test("blocking servers stop", opts, async () => {
-  if (server) await (await server).stop();
+  await shared.stop();
 });

@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { RespClient } from "../src/resp/client.ts";
-import { type RunningServer, startRedis, startReredis } from "./helpers/server.ts";
+import { sharedServer } from "./helpers/server.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 /** REREDIS_TEST_REDIS=1 runs the same expectations against redis-server. */
-const start = Deno.env.get("REREDIS_TEST_REDIS") === "1" ? startRedis : startReredis;
-let server: Promise<RunningServer> | undefined;
-const port = async () => (await (server ??= start())).port;
+const shared = sharedServer();
+const port = shared.port;
 
 async function connect(): Promise<Redis> {
   const r = new Redis({ port: await port(), lazyConnect: true, enableReadyCheck: false });
@@ -359,5 +358,5 @@ Deno.test("a subscriber that keeps reading is not disconnected by a burst", opts
 });
 
 Deno.test("pubsub servers stop", opts, async () => {
-  if (server) await (await server).stop();
+  await shared.stop();
 });

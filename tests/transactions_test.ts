@@ -9,13 +9,12 @@ import { Config } from "../src/config.ts";
 import { Server } from "../src/server/server.ts";
 import { ALL_COMMANDS } from "../src/commands/index.ts";
 import { RespClient } from "../src/resp/client.ts";
-import { type RunningServer, startRedis, startReredis } from "./helpers/server.ts";
+import { sharedServer } from "./helpers/server.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
-/** REREDIS_TEST_REDIS=1 runs the wire tests against redis-server. */
-const start = Deno.env.get("REREDIS_TEST_REDIS") === "1" ? startRedis : startReredis;
-let server: Promise<RunningServer> | undefined;
-const port = async () => (await (server ??= start())).port;
+/** REREDIS_TEST_REDIS=1 runs the same expectations against redis-server. */
+const shared = sharedServer();
+const port = shared.port;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (b: Uint8Array | null) => b === null ? "(closed)" : new TextDecoder().decode(b);
@@ -289,5 +288,5 @@ Deno.test("a transaction with one write, or none, is not wrapped; an aborted one
 });
 
 Deno.test("transactions servers stop", opts, async () => {
-  if (server) await (await server).stop();
+  await shared.stop();
 });

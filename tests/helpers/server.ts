@@ -149,3 +149,18 @@ export function startRedis(options: string[] = []): Promise<RunningServer> {
     return spawn("redis-server", args, port, undefined, dir);
   });
 }
+
+/**
+ * One server for a whole test file, started on first use: redis-server when REREDIS_TEST_REDIS=1
+ * (to check the file's expectations themselves against Redis), else Reredis.
+ */
+export function sharedServer(): { port(): Promise<number>; stop(): Promise<void> } {
+  const start = Deno.env.get("REREDIS_TEST_REDIS") === "1" ? startRedis : startReredis;
+  let server: Promise<RunningServer> | undefined;
+  return {
+    port: async () => (await (server ??= start())).port,
+    stop: async () => {
+      if (server) await (await server).stop();
+    },
+  };
+}
