@@ -17,6 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { type RunningServer, startRedis, startReredis } from "../tests/helpers/server.ts";
+import { redisBenchmark } from "./redis_benchmark.ts";
 
 if (Deno.args.includes("--wal-suite")) {
   await import("./bench_wal.ts");
@@ -155,29 +156,15 @@ async function benchmark(port: number, pipeline: number): Promise<Map<string, nu
   return rows;
 }
 
-async function benchmarkRun(
-  port: number,
-  pipeline: number,
-  what: string[],
-): Promise<Map<string, number>> {
-  const args = ["-h", "127.0.0.1", "-p", String(port), "-q", "-c", values.clients!];
-  args.push("-n", String(requests), "--csv");
-  if (pipeline > 1) args.push("-P", String(pipeline));
-  args.push(...what);
-  const proc = new Deno.Command("redis-benchmark", { args, stdout: "piped", stderr: "piped" })
-    .spawn();
-  const timer = setTimeout(() => proc.kill("SIGKILL"), RUN_TIMEOUT_MS);
-  const out = await proc.output();
-  clearTimeout(timer);
-  const rows = new Map<string, number>();
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    const m = line.match(/^"([^"]+)","([\d.]+)"/);
-    if (m) rows.set(m[1], Number(m[2]));
-  }
-  const err = new TextDecoder().decode(out.stderr).split("\n")
-    .filter((l) => l && !l.includes("Could not fetch server CONFIG")).join(" ");
-  if (err) console.error(`  redis-benchmark on ${port} -P ${pipeline}: ${err}`);
-  return rows;
+function benchmarkRun(port: number, pipeline: number, what: string[]) {
+  return redisBenchmark({
+    port,
+    clients: values.clients!,
+    requests,
+    pipeline,
+    args: what,
+    timeoutMs: RUN_TIMEOUT_MS,
+  });
 }
 
 const servers: RunningServer[] = [];

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { type RunningServer, startRedis, startReredis } from "../tests/helpers/server.ts";
 import { RespClient } from "../src/resp/client.ts";
+import { redisBenchmark } from "./redis_benchmark.ts";
 
 const { values } = parseArgs({
   args: Deno.args.filter((a) => a !== "--wal-suite"),
@@ -32,12 +33,9 @@ const repeat = Number(values.repeat ?? (values.quick ? 1 : 3));
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 async function setRps(port: number, pipeline: number): Promise<number> {
-  const args = ["-h", "127.0.0.1", "-p", String(port), "-q", "-c", values.clients!, "-t", "set"];
-  args.push("-n", String(requests), "-P", String(pipeline), "--csv", "-r", "100000");
-  const out = await new Deno.Command("redis-benchmark", { args, stdout: "piped", stderr: "null" })
-    .output();
-  const m = new TextDecoder().decode(out.stdout).match(/"SET","([\d.]+)"/);
-  return m ? Number(m[1]) : 0;
+  const args = ["-t", "set", "-r", "100000"];
+  const rows = await redisBenchmark({ port, clients: values.clients!, requests, pipeline, args });
+  return rows.get("SET") ?? 0;
 }
 
 async function throughput(): Promise<string[]> {
